@@ -1,0 +1,132 @@
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { infraError } from '../core/errors.js';
+
+/**
+ * Crash-safe replace: write a temp file beside the target, fsync it, rename over the target,
+ * fsync the directory so the rename itself survives a power loss. A reader sees the old
+ * file or the new one, never a torn one. (write-file-atomic does not fsync the directory,
+ * which is the step that makes the rename durable; hence these few lines.)
+ */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const handle = await fs.open(tmp, 'wx', 0o644);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+  await fsyncDir(dir);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, fsConstants.O_RDONLY);
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic there.
+  } finally {
+    await handle?.close();
+  }
+}
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  since: string;
+  command: string;
+}
+
+export interface Lock {
+  path: string;
+  release(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * An exclusive lock file, holding who took it. A held lock is exit 4
+ * naming its holder. A stale one (its process gone) is reported with the command to clear
+ * it, never taken over silently: the holder may have died mid-write and someone should look.
+ */
+export async function acquireLock(lockPath: string, command: string): Promise<Lock> {
+  const holder: LockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    since: new Date().toISOString(),
+    command,
+  };
+  await fs.mkdir(path.dirname(lockPath), { recursive: true });
+  // Write the holder to a private file first, then link() it into place: link is atomic and
+  // fails if the lock exists, so a competitor never reads a half-written holder.
+  const tmp = `${lockPath}.${process.pid}.${Date.now()}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(holder)}\n`, { encoding: 'utf8', flag: 'wx', mode: 0o644 });
+  try {
+    await fs.link(tmp, lockPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const other = await readHolder(lockPath);
+    const who = other
+      ? `pid ${other.pid} on ${other.host} (${other.command}) since ${other.since}`
+      : 'an unknown process (the lock file is empty or unreadable)';
+    const stale = other !== undefined && other.host === os.hostname() && !isAlive(other.pid);
+    throw infraError(
+      stale ? 'LOCK_STALE' : 'LOCK_HELD',
+      stale
+        ? `A stale hotfix lock is left by ${who}; that process is no longer running.`
+        : `Another hotfix command holds the lock: ${who}.`,
+      {
+        hint: stale
+          ? `Check that the repository and .hotfix/ look right (git status), then remove ${lockPath} and retry.`
+          : `Wait for it to finish, then retry. If you are sure it is gone, remove ${lockPath}.`,
+        details: { lockPath, holder: other },
+      },
+    );
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+  let released = false;
+  return {
+    path: lockPath,
+    release: async () => {
+      if (released) return;
+      released = true;
+      await fs.rm(lockPath, { force: true });
+    },
+  };
+}
+
+async function readHolder(lockPath: string): Promise<LockHolder | undefined> {
+  try {
+    const parsed = JSON.parse(await fs.readFile(lockPath, 'utf8')) as Partial<LockHolder>;
+    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string') {
+      return {
+        pid: parsed.pid,
+        host: parsed.host,
+        since: String(parsed.since ?? 'unknown'),
+        command: String(parsed.command ?? 'unknown'),
+      };
+    }
+  } catch {
+    // Fall through: an unreadable holder is reported as unknown.
+  }
+  return undefined;
+}

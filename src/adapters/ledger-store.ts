@@ -1,0 +1,96 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseLedger, serializeLedger, type LedgerFile } from '../core/ledger.js';
+import { resolveInside } from '../core/names.js';
+import { writeFileAtomic } from './fs-safe.js';
+import type { Git } from './git.js';
+
+export const LEDGER_DIR = '.hotfix';
+
+export interface LedgerEntry {
+  file: LedgerFile;
+  /** Where it was read: a path in the working tree, or `<branch>:<path>`. */
+  source: string;
+  onBranch: string | undefined;
+}
+
+export interface LedgerStore {
+  /** Repo-relative path of a hotfix's ledger file (forward slashes, for git). */
+  relativePath(name: string): string;
+  absolutePath(name: string): string;
+  /** The working tree's ledger for `name`, or undefined when there is none. */
+  read(name: string): Promise<LedgerFile | undefined>;
+  write(file: LedgerFile): Promise<void>;
+  remove(name: string): Promise<void>;
+  /** Every hotfix in the working tree and on local hotfix/* branches; invalid files throw. */
+  listAll(): Promise<LedgerEntry[]>;
+}
+
+/** `projectRoot` holds `.hotfix/`; it may be a sub-folder of the git repository (monorepos). */
+export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
+  const dir = path.join(projectRoot, LEDGER_DIR);
+  // Paths as git names them: relative to the repository root, forward slashes.
+  const gitDir = path.relative(git.root, dir).split(path.sep).join('/');
+  const relativePath = (name: string) => `${gitDir}/${name}.json`;
+  const absolutePath = (name: string) => resolveInside(dir, `${name}.json`);
+
+  const readText = async (file: string): Promise<string | undefined> => {
+    try {
+      return await fs.readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    relativePath,
+    absolutePath,
+    read: async (name) => {
+      const text = await readText(absolutePath(name));
+      return text === undefined ? undefined : parseLedger(text, relativePath(name));
+    },
+    write: (file) => writeFileAtomic(absolutePath(file.name), serializeLedger(file)),
+    remove: async (name) => {
+      await fs.rm(absolutePath(name), { force: true });
+    },
+    listAll: async () => {
+      const found = new Map<string, LedgerEntry>();
+      const consider = (entry: LedgerEntry) => {
+        const current = found.get(entry.file.name);
+        // The copy with more events is further along (e.g. the hotfix branch before merge-back).
+        if (!current || entry.file.events.length > current.file.events.length)
+          found.set(entry.file.name, entry);
+      };
+      let names: string[] = [];
+      try {
+        names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      for (const entryName of names.sort()) {
+        const rel = `${gitDir}/${entryName}`;
+        const text = await readText(path.join(dir, entryName));
+        if (text !== undefined) consider({ file: parseLedger(text, rel), source: rel, onBranch: undefined });
+      }
+      const current = await git.currentBranch();
+      for (const branch of await git.localBranches('hotfix/*')) {
+        if (branch === current) continue; // the working tree already is this branch (and may be newer)
+        for (const rel of await git.listFiles(branch, gitDir)) {
+          const base = rel.slice(gitDir.length + 1);
+          if (!base.endsWith('.json') || base.startsWith('.') || base.includes('/')) continue;
+          const text = await git.show(branch, rel);
+          if (text === undefined) continue;
+          consider({
+            file: parseLedger(text, `${branch}:${rel}`),
+            source: `${branch}:${rel}`,
+            onBranch: branch,
+          });
+        }
+      }
+      return [...found.values()].sort((a, b) => a.file.createdAt.localeCompare(b.file.createdAt));
+    },
+  };
+}
+
+export { serializeLedger };

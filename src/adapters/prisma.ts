@@ -1,0 +1,152 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { infraError } from '../core/errors.js';
+import {
+  buildPrismaArgv,
+  majorOf,
+  type ArgvContext,
+  type PrismaCommand,
+  type PrismaMajor,
+} from '../core/prisma-argv.js';
+import { classifyPrismaOutput, type PrismaOutcome } from '../core/prisma-output.js';
+import { secretsOfUrl } from '../core/redact.js';
+import type { Exec, ExecResult } from './exec.js';
+
+export interface PrismaTarget {
+  /** The database URL; reaches prisma only through the child's environment. */
+  url?: string | undefined;
+  /** The variable the project's Prisma config reads it from. */
+  urlEnv: string;
+  prismaConfig?: string | undefined;
+}
+
+export interface PrismaRunResult extends ExecResult {
+  outcome: PrismaOutcome;
+}
+
+export interface Prisma {
+  version: string;
+  major: PrismaMajor;
+  /** How it was found, for messages: a path or "pnpm exec prisma". */
+  via: string;
+  argv(command: PrismaCommand, target: PrismaTarget): string[];
+  run(
+    command: PrismaCommand,
+    target: PrismaTarget,
+    options?: { input?: string; timeoutMs?: number },
+  ): Promise<PrismaRunResult>;
+}
+
+interface Located {
+  file: string;
+  prefix: string[];
+  via: string;
+  /** package.json of the prisma package, when we can read the version without spawning. */
+  packageJson: string | undefined;
+}
+
+async function findUp(start: string, relative: string): Promise<string | undefined> {
+  let dir = path.resolve(start);
+  for (;;) {
+    const candidate = path.join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** The project's own prisma: node_modules/.bin (walking up, for workspaces), else its package manager. */
+async function locate(root: string): Promise<Located | undefined> {
+  const bin = await findUp(root, path.join('node_modules', '.bin', 'prisma'));
+  if (bin) {
+    let packageJson: string | undefined;
+    try {
+      // .bin/prisma links to <pkg>/build/index.js: the package.json is two levels up.
+      const real = await fs.realpath(bin);
+      const candidate = path.join(path.dirname(path.dirname(real)), 'package.json');
+      if (existsSync(candidate)) packageJson = candidate;
+    } catch {
+      // A copied (not linked) bin: fall back to `prisma --version`.
+    }
+    return { file: bin, prefix: [], via: bin, packageJson };
+  }
+  const managers: [string, string, string[]][] = [
+    ['pnpm-lock.yaml', 'pnpm', ['exec', 'prisma']],
+    ['yarn.lock', 'yarn', ['prisma']],
+    ['bun.lock', 'bunx', ['prisma']],
+    ['bun.lockb', 'bunx', ['prisma']],
+    ['package-lock.json', 'npx', ['--no-install', 'prisma']],
+  ];
+  for (const [lockfile, file, prefix] of managers) {
+    if (await findUp(root, lockfile))
+      return { file, prefix, via: `${file} ${prefix.join(' ')}`, packageJson: undefined };
+  }
+  return undefined;
+}
+
+const VERSION_LINE = /^prisma\s*:\s*(\d+\.\d+\.\d+\S*)/im;
+
+/**
+ * Finds the project's prisma and reads its version once (from its package.json when it can:
+ * spawning `prisma --version` costs about a second).
+ */
+export async function openPrisma(root: string, schema: string, exec: Exec): Promise<Prisma> {
+  const located = await locate(root);
+  if (!located) {
+    throw infraError('PRISMA_MISSING', `No prisma CLI found for ${root}.`, {
+      hint: 'Install it in the project: npm install -D prisma',
+    });
+  }
+  let version: string | undefined;
+  if (located.packageJson) {
+    const pkg = JSON.parse(await fs.readFile(located.packageJson, 'utf8')) as {
+      name?: string;
+      version?: string;
+    };
+    if (pkg.name === 'prisma' && pkg.version) version = pkg.version;
+  }
+  if (!version) {
+    const result = await exec(located.file, [...located.prefix, '--version'], {
+      cwd: root,
+      timeoutMs: 60_000,
+    });
+    version = VERSION_LINE.exec(result.stdout)?.[1];
+    if (result.exitCode !== 0 || !version) {
+      throw infraError('PRISMA_VERSION', `Could not read the prisma version through ${located.via}.`, {
+        hint: 'Check that prisma is installed in the project (npx prisma --version).',
+        details: { stderr: result.stderr.slice(-2000) },
+      });
+    }
+  }
+  const major = majorOf(version);
+  const context = (target: PrismaTarget): ArgvContext => ({ schema, prismaConfig: target.prismaConfig });
+  return {
+    version,
+    major,
+    via: located.via,
+    argv: (command, target) => buildPrismaArgv(major, command, context(target)),
+    run: async (command, target, options = {}) => {
+      const args = [...located.prefix, ...buildPrismaArgv(major, command, context(target))];
+      const env: Record<string, string | undefined> = {
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        NO_COLOR: '1',
+        FORCE_COLOR: '0',
+      };
+      if (target.url !== undefined) env[target.urlEnv] = target.url;
+      const result = await exec(located.file, args, {
+        cwd: root,
+        env,
+        input: options.input,
+        timeoutMs: options.timeoutMs,
+        secrets: secretsOfUrl(target.url),
+      });
+      // migrate diff --exit-code uses 2 for "there is a difference": not an error.
+      const outcome =
+        command.kind === 'diff' && result.exitCode === 2
+          ? ({ kind: 'ok' } as const)
+          : classifyPrismaOutput(result.exitCode, result.stdout, result.stderr);
+      return { ...result, outcome };
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { Command, CommanderError, Option } from 'commander';
+import { exec } from './adapters/exec.js';
+import type { Deps } from './commands/deps.js';
+import { start } from './commands/start.js';
+import { status } from './commands/status.js';
+import { ExitCode, HotfixError, isHotfixError } from './core/errors.js';
+import { redact } from './core/redact.js';
+import { errorJson, makeChalk, renderError, renderStart, renderStatus } from './ui/render.js';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  cwd: string;
+  version: string;
+}
+
+/** Values of variables that look like credentials: masked in everything we print. */
+function secretsFromEnv(env: Record<string, string | undefined>): string[] {
+  return Object.entries(env)
+    .filter(
+      ([key, value]) =>
+        /URL|PASSWORD|DSN|SECRET|TOKEN/i.test(key) && value !== undefined && value.length >= 8,
+    )
+    .map(([, value]) => value!);
+}
+
+/** Wires argv to commands and renders results. Returns the exit code; never exits. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const secrets = secretsFromEnv(io.env);
+  const out = (text: string) => io.stdout.write(redact(text, secrets));
+  const err = (text: string) => io.stderr.write(redact(text, secrets));
+  const chalkOut = makeChalk(io.stdout, io.env);
+  const chalkErr = makeChalk(io.stderr, io.env);
+  let exitCode: number = ExitCode.ok;
+  let json = false;
+
+  const deps = (opts: { cwd?: string; config?: string }): Deps => ({
+    cwd: opts.cwd ? (opts.cwd.startsWith('/') ? opts.cwd : `${io.cwd}/${opts.cwd}`) : io.cwd,
+    configPath: opts.config,
+    exec,
+    env: io.env,
+    now: () => new Date(),
+    progress: (line) => err(`${chalkErr.dim(line)}\n`),
+  });
+
+  const program = new Command()
+    .name('hotfix')
+    .description('Safe, recorded production database hotfixes for Prisma Migrate.')
+    .version(io.version, '-V, --version')
+    .option('-C, --cwd <dir>', 'run as if started in <dir> (the project root)')
+    .option('--config <file>', 'hotfix config file (default: hotfix.config.json)')
+    .showHelpAfterError('(run hotfix --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) });
+
+  program
+    .command('start')
+    .description(
+      'start a hotfix: branch hotfix/<name>, a new migration with down.sql, a ledger entry and the checklist',
+    )
+    .argument('<name>', 'hotfix name: letters, digits, "-", "_", "." (e.g. add-orders-index)')
+    .addOption(
+      new Option('--sql <file>', 'migration.sql is the SQL in <file> (what was run in production)').conflicts(
+        'fromSchema',
+      ),
+    )
+    .option(
+      '--from-schema',
+      'generate migration.sql (and down.sql) with prisma migrate diff from the edited schema',
+    )
+    .option('--base <branch>', 'base branch to start from (default: baseBranch from the config, "main")')
+    .option('--no-branch', 'stay on the current branch instead of creating hotfix/<name>')
+    .option('--no-commit', 'leave the new files staged instead of committing them')
+    .option('--dry-run', 'print what would be done, change nothing')
+    .option('--reason <text>', 'why, recorded in the ledger')
+    .option('--json', 'print one JSON document on stdout')
+    .action(
+      async (
+        name: string,
+        opts: {
+          sql?: string;
+          fromSchema?: boolean;
+          base?: string;
+          branch: boolean;
+          commit: boolean;
+          dryRun?: boolean;
+          reason?: string;
+          json?: boolean;
+        },
+      ) => {
+        json = opts.json === true;
+        const result = await start(
+          {
+            name,
+            sqlFile: opts.sql,
+            fromSchema: opts.fromSchema === true,
+            base: opts.base,
+            branch: opts.branch,
+            commit: opts.commit,
+            dryRun: opts.dryRun === true,
+            reason: opts.reason,
+          },
+          deps(program.opts()),
+        );
+        out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderStart(chalkOut, result));
+      },
+    );
+
+  program
+    .command('status')
+    .description(
+      'list hotfixes and their state per environment, from the ledger (including local hotfix/* branches)',
+    )
+    .argument('[name]', 'only this hotfix')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (name: string | undefined, opts: { json?: boolean }) => {
+      json = opts.json === true;
+      const result = await status({ name }, deps(program.opts()));
+      out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderStatus(chalkOut, result));
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and --version end here with exit code 0; parse errors were already printed.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const failure = isHotfixError(error)
+      ? error
+      : new HotfixError(
+          'infra',
+          'UNEXPECTED',
+          `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            hint: 'This is probably a bug in prisma-hotfix; the stack trace follows with DEBUG=hotfix.',
+            cause: error,
+          },
+        );
+    if (!isHotfixError(error) && io.env.DEBUG?.includes('hotfix') && error instanceof Error)
+      err(`${error.stack}\n`);
+    if (json) out(`${JSON.stringify(errorJson(failure), null, 2)}\n`);
+    err(renderError(chalkErr, failure));
+    exitCode = failure.exitCode;
+  }
+  return exitCode;
+}

@@ -1,0 +1,13 @@
+import type { Exec } from '../adapters/exec.js';
+
+/** What commands get from the outside world; tests pass their own cwd, clock and env. */
+export interface Deps {
+  cwd: string;
+  exec: Exec;
+  env: Record<string, string | undefined>;
+  now: () => Date;
+  /** --config, relative to cwd. */
+  configPath?: string | undefined;
+  /** Progress lines for people (stderr); never data. */
+  progress?: (line: string) => void;
+}

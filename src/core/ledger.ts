@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { ledgerError } from './errors.js';
+
+/** Bump only with a migration path: older tools refuse newer files rather than misread them. */
+export const LEDGER_SCHEMA_VERSION = 1;
+
+export const EVENT_TYPES = [
+  'started',
+  'migration-created',
+  'linted',
+  'intent',
+  'deployed',
+  'resolved',
+  'rolled-back',
+  'rolled-forward',
+  'verified',
+  'finished',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const envRef = z.strictObject({
+  name: z.string().min(1),
+  /** Short hash of provider/host/port/database: tells databases apart without storing a URL. */
+  fingerprint: z.string().regex(/^[0-9a-f]{12}$/),
+});
+export type EnvRef = z.infer<typeof envRef>;
+
+export const ledgerEventSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  type: z.enum(EVENT_TYPES),
+  at: z.iso.datetime(),
+  actor: z.string().min(1),
+  command: z.string().min(1),
+  outcome: z.enum(['ok', 'failed', 'skipped', 'pending']),
+  env: envRef.optional(),
+  migration: z.string().optional(),
+  checksum: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  reason: z.string().optional(),
+  /** Facts that belong to one event type (P-code, database error, files): free-form but JSON. */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type LedgerEvent = z.infer<typeof ledgerEventSchema>;
+
+export const ledgerFileSchema = z
+  .strictObject({
+    schemaVersion: z.literal(LEDGER_SCHEMA_VERSION),
+    name: z.string().min(1),
+    branch: z.string().min(1),
+    base: z.string().min(1),
+    migration: z.string().min(1),
+    createdAt: z.iso.datetime(),
+    events: z.array(ledgerEventSchema).min(1),
+  })
+  .superRefine((file, ctx) => {
+    file.events.forEach((event, index) => {
+      if (event.seq !== index + 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', index, 'seq'],
+          message: `expected seq ${index + 1}, found ${event.seq} (events are append-only)`,
+        });
+      }
+    });
+  });
+export type LedgerFile = z.infer<typeof ledgerFileSchema>;
+
+export type NewEvent = Omit<LedgerEvent, 'seq'>;
+
+const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(\s|$)/m;
+
+/**
+ * Parses a ledger file's text. Every failure is a ledger error (exit 3) naming the file;
+ * callers must never fall back to an empty ledger.
+ */
+export function parseLedger(text: string, where: string): LedgerFile {
+  const hint = `Fix or restore ${where} from git (git log -p -- ${where}); hotfix never rewrites a ledger it cannot read.`;
+  if (CONFLICT_MARKER.test(text)) {
+    throw ledgerError('LEDGER_CONFLICTED', `Ledger ${where} contains git conflict markers.`, {
+      hint: `Resolve the merge conflict in ${where} keeping every event of both sides in time order, then commit.`,
+      details: { path: where },
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw ledgerError('LEDGER_CORRUPT', `Ledger ${where} is not valid JSON: ${(cause as Error).message}`, {
+      hint,
+      cause,
+      details: { path: where },
+    });
+  }
+  const version =
+    typeof raw === 'object' && raw !== null ? (raw as { schemaVersion?: unknown }).schemaVersion : undefined;
+  if (typeof version === 'number' && version > LEDGER_SCHEMA_VERSION) {
+    throw ledgerError(
+      'LEDGER_NEWER_VERSION',
+      `Ledger ${where} has schemaVersion ${version}; this hotfix understands up to ${LEDGER_SCHEMA_VERSION}.`,
+      {
+        hint: 'Upgrade prisma-hotfix (npm install -D prisma-hotfix@latest).',
+        details: { path: where, schemaVersion: version },
+      },
+    );
+  }
+  const parsed = ledgerFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw ledgerError('LEDGER_INVALID', `Ledger ${where} is invalid: ${issues.join('; ')}`, {
+      hint,
+      details: { path: where, issues },
+    });
+  }
+  return parsed.data;
+}
+
+export function serializeLedger(file: LedgerFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+export function createLedger(
+  head: Omit<LedgerFile, 'events' | 'schemaVersion'>,
+  events: readonly NewEvent[],
+): LedgerFile {
+  return appendEvents({ schemaVersion: LEDGER_SCHEMA_VERSION, ...head, events: [] }, events);
+}
+
+/** Returns a new file; the input is never mutated (append-only by construction). */
+export function appendEvents(file: LedgerFile, events: readonly NewEvent[]): LedgerFile {
+  const next = [...file.events];
+  for (const event of events) next.push({ seq: next.length + 1, ...event });
+  return { ...file, events: next };
+}
+
+export type EnvState = 'in-progress' | 'deployed' | 'resolved' | 'failed' | 'rolled-back' | 'rolled-forward';
+
+export interface EnvStatus {
+  name: string;
+  fingerprint: string;
+  state: EnvState;
+  /** The event that set the state. */
+  lastEvent: LedgerEvent;
+}
+
+export interface HotfixState {
+  name: string;
+  branch: string;
+  migration: string;
+  phase: 'open' | 'finished';
+  startedAt: string;
+  actor: string;
+  checksum: string | undefined;
+  envs: EnvStatus[];
+  lastEventAt: string;
+}
+
+const outcomeState: Partial<Record<EventType, EnvState>> = {
+  deployed: 'deployed',
+  resolved: 'resolved',
+  'rolled-back': 'rolled-back',
+  'rolled-forward': 'rolled-forward',
+};
+
+/** State is derived from events, never stored: the events are the truth. */
+export function deriveState(file: LedgerFile): HotfixState {
+  const envs = new Map<string, EnvStatus>();
+  let checksum: string | undefined;
+  let phase: HotfixState['phase'] = 'open';
+  for (const event of file.events) {
+    if (event.type === 'migration-created' && event.checksum) checksum = event.checksum;
+    if (event.type === 'finished' && event.outcome === 'ok') phase = 'finished';
+    if (!event.env) continue;
+    let state: EnvState | undefined;
+    if (event.type === 'intent') state = 'in-progress';
+    else if (outcomeState[event.type]) {
+      if (event.outcome === 'ok') state = outcomeState[event.type];
+      else if (event.outcome === 'failed') state = 'failed';
+      // 'skipped' (e.g. dry run, nothing to do) leaves the state as it was.
+    }
+    if (state) envs.set(event.env.name, { ...event.env, state, lastEvent: event });
+  }
+  const first = file.events[0]!;
+  return {
+    name: file.name,
+    branch: file.branch,
+    migration: file.migration,
+    phase,
+    startedAt: first.at,
+    actor: first.actor,
+    checksum,
+    envs: [...envs.values()],
+    lastEventAt: file.events[file.events.length - 1]!.at,
+  };
+}
