@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import {
+  appendEvents,
+  createLedger,
+  deriveState,
+  LEDGER_SCHEMA_VERSION,
+  parseLedger,
+  serializeLedger,
+  type NewEvent,
+} from '../../src/core/ledger.js';
+import { HotfixError } from '../../src/core/errors.js';
+
+const at = '2026-11-21T10:00:00.000Z';
+const base: NewEvent = { type: 'started', at, actor: 'a@example.com', command: 'start', outcome: 'ok' };
+const env = { name: 'production', fingerprint: '0123456789ab' };
+
+function file(events: NewEvent[] = []) {
+  return createLedger(
+    { name: 'fix', branch: 'hotfix/fix', base: 'main', migration: '20261121100000_fix', createdAt: at },
+    [base, { ...base, type: 'migration-created', checksum: 'a'.repeat(64), migration: '20261121100000_fix' }, ...events],
+  );
+}
+
+function ledgerFailure(text: string): HotfixError {
+  try {
+    parseLedger(text, '.hotfix/fix.json');
+  } catch (error) {
+    return error as HotfixError;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('ledger', () => {
+  it('round-trips and numbers events in order', () => {
+    const f = file();
+    const parsed = parseLedger(serializeLedger(f), '.hotfix/fix.json');
+    expect(parsed).toEqual(f);
+    expect(parsed.events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(parsed.schemaVersion).toBe(LEDGER_SCHEMA_VERSION);
+  });
+
+  it('appendEvents does not mutate its input', () => {
+    const f = file();
+    const next = appendEvents(f, [{ ...base, type: 'verified' }]);
+    expect(f.events).toHaveLength(2);
+    expect(next.events).toHaveLength(3);
+  });
+
+  it.each([
+    ['corrupt', '{"schemaVersion": 1, ', 'LEDGER_CORRUPT'],
+    ['conflicted', `<<<<<<< HEAD\n${serializeLedger(file())}=======\n{}\n>>>>>>> hotfix/x\n`, 'LEDGER_CONFLICTED'],
+    ['newer', JSON.stringify({ ...file(), schemaVersion: 99 }), 'LEDGER_NEWER_VERSION'],
+    ['invalid', JSON.stringify({ ...file(), events: [] }), 'LEDGER_INVALID'],
+    ['unknown key', JSON.stringify({ ...file(), extra: 1 }), 'LEDGER_INVALID'],
+    ['reordered', JSON.stringify({ ...file(), events: [...file().events].reverse() }), 'LEDGER_INVALID'],
+  ])('a %s file is a ledger error (exit 3) naming the file', (_label, text, code) => {
+    const error = ledgerFailure(text);
+    expect(error.code).toBe(code);
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain('.hotfix/fix.json');
+  });
+
+  it('derives per-environment state from events', () => {
+    const f = file([
+      { ...base, type: 'intent', command: 'deploy', outcome: 'pending', env },
+      { ...base, type: 'deployed', command: 'deploy', outcome: 'failed', env, details: { code: 'P3018' } },
+      { ...base, type: 'intent', command: 'rollback', outcome: 'pending', env: { name: 'staging', fingerprint: 'ffffffffffff' } },
+      { ...base, type: 'rolled-back', command: 'rollback', outcome: 'skipped', env: { name: 'staging', fingerprint: 'ffffffffffff' } },
+    ]);
+    const state = deriveState(f);
+    expect(state.checksum).toBe('a'.repeat(64));
+    expect(state.phase).toBe('open');
+    expect(state.envs.map((e) => [e.name, e.state])).toEqual([
+      ['production', 'failed'],
+      ['staging', 'in-progress'],
+    ]);
+  });
+});
