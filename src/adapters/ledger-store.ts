@@ -53,6 +53,8 @@ export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
     write: (file) => writeFileAtomic(absolutePath(file.name), serializeLedger(file)),
     remove: async (name) => {
       await fs.rm(absolutePath(name), { force: true });
+      // Undo of a first write: leave no empty .hotfix/ behind (rmdir fails if anything is left).
+      await fs.rmdir(dir).catch(() => undefined);
     },
     listAll: async () => {
       const found = new Map<string, LedgerEntry>();

@@ -45,7 +45,7 @@ interface Located {
   packageJson: string | undefined;
 }
 
-async function findUp(start: string, relative: string): Promise<string | undefined> {
+function findUp(start: string, relative: string): string | undefined {
   let dir = path.resolve(start);
   for (;;) {
     const candidate = path.join(dir, relative);
@@ -58,7 +58,7 @@ async function findUp(start: string, relative: string): Promise<string | undefin
 
 /** The project's own prisma: node_modules/.bin (walking up, for workspaces), else its package manager. */
 async function locate(root: string): Promise<Located | undefined> {
-  const bin = await findUp(root, path.join('node_modules', '.bin', 'prisma'));
+  const bin = findUp(root, path.join('node_modules', '.bin', 'prisma'));
   if (bin) {
     let packageJson: string | undefined;
     try {
@@ -79,7 +79,7 @@ async function locate(root: string): Promise<Located | undefined> {
     ['package-lock.json', 'npx', ['--no-install', 'prisma']],
   ];
   for (const [lockfile, file, prefix] of managers) {
-    if (await findUp(root, lockfile))
+    if (findUp(root, lockfile))
       return { file, prefix, via: `${file} ${prefix.join(' ')}`, packageJson: undefined };
   }
   return undefined;

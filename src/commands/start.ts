@@ -41,7 +41,7 @@ export interface StartResult {
   dryRun: boolean;
   hotfix: string;
   base: string;
-  branch: string | undefined;
+  branch: string | null;
   migration: {
     name: string;
     dir: string;
@@ -51,10 +51,10 @@ export interface StartResult {
     source: MigrationSource;
     downSource: DownSource;
     /** Why down.sql is a template, when it is. */
-    downNote: string | undefined;
+    downNote: string | null;
   };
   ledger: string;
-  commit: string | undefined;
+  commit: string | null;
   /** Files left staged (with --no-commit). */
   staged: string[];
   /** SQL that was (or would be) written; shown by --dry-run. */
@@ -112,7 +112,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       dryRun: input.dryRun,
       hotfix: name,
       base: plan.base,
-      branch: plan.branch,
+      branch: plan.branch ?? null,
       migration: {
         name: plan.migrationName,
         dir: relDir,
@@ -121,10 +121,10 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
         checksum,
         source: plan.source,
         downSource: plan.downSource,
-        downNote: plan.downNote,
+        downNote: plan.downNote ?? null,
       },
       ledger: ledgerRel,
-      commit: undefined,
+      commit: null,
       staged: [],
       sql: plan.sql,
       down: plan.down,

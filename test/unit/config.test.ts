@@ -29,13 +29,21 @@ describe('config', () => {
     expect(config.schema).toBe('prisma/schema.prisma');
     expect(config.migrations).toBe('prisma/migrations');
     expect(config.environments).toEqual({
-      production: { name: 'production', urlEnv: 'DATABASE_URL', protected: true, prismaConfig: undefined, prismaUrlEnv: 'DATABASE_URL' },
+      production: {
+        name: 'production',
+        urlEnv: 'DATABASE_URL',
+        protected: true,
+        prismaConfig: undefined,
+        prismaUrlEnv: 'DATABASE_URL',
+      },
     });
   });
 
   it('takes schema and migrations paths from prisma.config.ts', async () => {
     const config = await loadConfig(
-      dir({ 'prisma.config.ts': `export default defineConfig({ schema: 'db/schema.prisma', migrations: { path: "db/migs" } })` }),
+      dir({
+        'prisma.config.ts': `export default defineConfig({ schema: 'db/schema.prisma', migrations: { path: "db/migs" } })`,
+      }),
     );
     expect(config.schema).toBe('db/schema.prisma');
     expect(config.migrations).toBe('db/migs');
@@ -47,23 +55,42 @@ describe('config', () => {
       dir({
         'hotfix.config.json': JSON.stringify({
           baseBranch: 'master',
-          environments: { staging: { urlEnv: 'STAGING_URL' }, production: { urlEnv: 'PROD_URL', protected: true, prismaConfig: 'prisma.config.prod.ts' } },
+          environments: {
+            staging: { urlEnv: 'STAGING_URL' },
+            production: { urlEnv: 'PROD_URL', protected: true, prismaConfig: 'prisma.config.prod.ts' },
+          },
         }),
       }),
     );
     expect(good.baseBranch).toBe('master');
-    expect(resolveEnvironment(good, 'production')).toMatchObject({ urlEnv: 'PROD_URL', protected: true, prismaConfig: 'prisma.config.prod.ts' });
+    expect(resolveEnvironment(good, 'production')).toMatchObject({
+      urlEnv: 'PROD_URL',
+      protected: true,
+      prismaConfig: 'prisma.config.prod.ts',
+    });
     expect(() => resolveEnvironment(good, 'qa')).toThrow(/Unknown environment "qa"/);
 
     const bad = await failure(
-      loadConfig(dir({ 'hotfix.config.json': JSON.stringify({ environments: { production: { urlEnv: 'X', url: 'postgres://a' } } }) })),
+      loadConfig(
+        dir({
+          'hotfix.config.json': JSON.stringify({
+            environments: { production: { urlEnv: 'X', url: 'postgres://a' } },
+          }),
+        }),
+      ),
     );
     expect(bad.exitCode).toBe(2);
     expect(bad.message).toContain('environments.production.url');
   });
 
   it('refuses a URL where a variable name belongs, and broken JSON', async () => {
-    const url = await failure(loadConfig(dir({ 'hotfix.config.json': JSON.stringify({ environments: { p: { urlEnv: 'postgres://u:p@h/db' } } }) })));
+    const url = await failure(
+      loadConfig(
+        dir({
+          'hotfix.config.json': JSON.stringify({ environments: { p: { urlEnv: 'postgres://u:p@h/db' } } }),
+        }),
+      ),
+    );
     expect(url.code).toBe('CONFIG_INVALID');
     expect(url.message).toContain('environment variable name');
     const json = await failure(loadConfig(dir({ 'hotfix.config.json': '{ nope' })));

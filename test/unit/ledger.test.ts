@@ -17,7 +17,11 @@ const env = { name: 'production', fingerprint: '0123456789ab' };
 function file(events: NewEvent[] = []) {
   return createLedger(
     { name: 'fix', branch: 'hotfix/fix', base: 'main', migration: '20261121100000_fix', createdAt: at },
-    [base, { ...base, type: 'migration-created', checksum: 'a'.repeat(64), migration: '20261121100000_fix' }, ...events],
+    [
+      base,
+      { ...base, type: 'migration-created', checksum: 'a'.repeat(64), migration: '20261121100000_fix' },
+      ...events,
+    ],
   );
 }
 
@@ -48,7 +52,11 @@ describe('ledger', () => {
 
   it.each([
     ['corrupt', '{"schemaVersion": 1, ', 'LEDGER_CORRUPT'],
-    ['conflicted', `<<<<<<< HEAD\n${serializeLedger(file())}=======\n{}\n>>>>>>> hotfix/x\n`, 'LEDGER_CONFLICTED'],
+    [
+      'conflicted',
+      `<<<<<<< HEAD\n${serializeLedger(file())}=======\n{}\n>>>>>>> hotfix/x\n`,
+      'LEDGER_CONFLICTED',
+    ],
     ['newer', JSON.stringify({ ...file(), schemaVersion: 99 }), 'LEDGER_NEWER_VERSION'],
     ['invalid', JSON.stringify({ ...file(), events: [] }), 'LEDGER_INVALID'],
     ['unknown key', JSON.stringify({ ...file(), extra: 1 }), 'LEDGER_INVALID'],
@@ -64,8 +72,20 @@ describe('ledger', () => {
     const f = file([
       { ...base, type: 'intent', command: 'deploy', outcome: 'pending', env },
       { ...base, type: 'deployed', command: 'deploy', outcome: 'failed', env, details: { code: 'P3018' } },
-      { ...base, type: 'intent', command: 'rollback', outcome: 'pending', env: { name: 'staging', fingerprint: 'ffffffffffff' } },
-      { ...base, type: 'rolled-back', command: 'rollback', outcome: 'skipped', env: { name: 'staging', fingerprint: 'ffffffffffff' } },
+      {
+        ...base,
+        type: 'intent',
+        command: 'rollback',
+        outcome: 'pending',
+        env: { name: 'staging', fingerprint: 'ffffffffffff' },
+      },
+      {
+        ...base,
+        type: 'rolled-back',
+        command: 'rollback',
+        outcome: 'skipped',
+        env: { name: 'staging', fingerprint: 'ffffffffffff' },
+      },
     ]);
     const state = deriveState(f);
     expect(state.checksum).toBe('a'.repeat(64));

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { migrationSlug, migrationTimestamp, resolveInside, validateHotfixName } from '../../src/core/names.js';
+import {
+  migrationSlug,
+  migrationTimestamp,
+  resolveInside,
+  validateHotfixName,
+} from '../../src/core/names.js';
 import { HotfixError } from '../../src/core/errors.js';
 
 describe('validateHotfixName', () => {

@@ -12,7 +12,9 @@ describe('redact', () => {
   });
 
   it('masks credentials in URLs it was not told about', () => {
-    expect(redact('mysql://root:hunter22@localhost:3306/x failed')).toBe('mysql://root:***@localhost:3306/x failed');
+    expect(redact('mysql://root:hunter22@localhost:3306/x failed')).toBe(
+      'mysql://root:***@localhost:3306/x failed',
+    );
   });
 
   it('masks key=value passwords', () => {

@@ -1,0 +1,259 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { git, initRepo, snapshot } from '../support/git.js';
+import { runHotfix } from '../support/hotfix.js';
+
+// `start` with --sql and the template needs no database and no prisma: these tests cover
+// preflight, rollback of a half-done start, and the ledger's refusals on a plain repository.
+function project(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hotfix-start-'));
+  mkdirSync(path.join(dir, 'prisma', 'migrations', '20260101000000_init'), { recursive: true });
+  writeFileSync(path.join(dir, 'prisma', 'schema.prisma'), 'datasource db {\n  provider = "postgresql"\n}\n');
+  writeFileSync(path.join(dir, 'prisma', 'migrations', 'migration_lock.toml'), 'provider = "postgresql"\n');
+  writeFileSync(
+    path.join(dir, 'prisma', 'migrations', '20260101000000_init', 'migration.sql'),
+    'CREATE TABLE "Order" ("id" SERIAL PRIMARY KEY);\n',
+  );
+  initRepo(dir);
+  return dir;
+}
+
+function sqlFile(sql = 'CREATE INDEX "Order_id_idx" ON "Order"("id");\n'): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hotfix-sql-')), 'fix.sql');
+  writeFileSync(file, sql);
+  return file;
+}
+
+const migrationsOf = (dir: string) => readdirSync(path.join(dir, 'prisma', 'migrations')).sort();
+
+describe('hotfix start (no database needed)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = project();
+  });
+
+  it('--sql: branch, migration with that SQL, down.sql template, ledger, one commit, checklist', async () => {
+    const sql = sqlFile();
+    const run = await runHotfix(dir, [
+      'start',
+      'add-order-index',
+      '--sql',
+      sql,
+      '--reason',
+      'slow orders page',
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(git(dir, 'branch', '--show-current')).toBe('hotfix/add-order-index');
+    const added = migrationsOf(dir).filter((m) => m.endsWith('_add_order_index'));
+    expect(added).toHaveLength(1);
+    const migration = added[0]!;
+    expect(migration).toMatch(/^\d{14}_add_order_index$/);
+    const folder = path.join(dir, 'prisma', 'migrations', migration);
+    expect(readFileSync(path.join(folder, 'migration.sql'), 'utf8')).toBe(readFileSync(sql, 'utf8'));
+    expect(readFileSync(path.join(folder, 'down.sql'), 'utf8')).toMatch(/^-- hotfix:down-template/);
+    const ledger = JSON.parse(readFileSync(path.join(dir, '.hotfix', 'add-order-index.json'), 'utf8'));
+    expect(ledger).toMatchObject({
+      schemaVersion: 1,
+      name: 'add-order-index',
+      branch: 'hotfix/add-order-index',
+      base: 'main',
+      migration,
+    });
+    expect(ledger.events.map((e: { type: string }) => e.type)).toEqual(['started', 'migration-created']);
+    expect(ledger.events[0]).toMatchObject({
+      actor: 'oncall@example.com',
+      reason: 'slow orders page',
+      outcome: 'ok',
+    });
+    expect(ledger.events[1].checksum).toMatch(/^[0-9a-f]{64}$/);
+    // Committed, and nothing left over in the working tree.
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(git(dir, 'log', '--format=%s', '-1')).toBe(
+      `hotfix(add-order-index): start, migration ${migration}`,
+    );
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(
+      [
+        '.hotfix/add-order-index.json',
+        `prisma/migrations/${migration}/down.sql`,
+        `prisma/migrations/${migration}/migration.sql`,
+      ].sort(),
+    );
+    expect(run.stdout).toContain('Started hotfix add-order-index');
+    expect(run.stdout).toContain('hotfix resolve add-order-index --env production');
+    expect(run.stdout).toContain('[x] Hotfix branch and migration created');
+    expect(run.stdout).toContain('[ ] Fresh production backup taken');
+  });
+
+  it('template source, --no-branch and --no-commit leave the files staged on the base branch', async () => {
+    const run = await runHotfix(dir, ['start', 'fix-orphans', '--no-branch', '--no-commit', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({
+      ok: true,
+      command: 'start',
+      hotfix: 'fix-orphans',
+      branch: null,
+      commit: null,
+    });
+    expect(doc.migration.source).toBe('template');
+    expect(git(dir, 'branch', '--show-current')).toBe('main');
+    expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
+    const staged = git(dir, 'diff', '--cached', '--name-only').split('\n').sort();
+    expect(staged).toEqual(
+      [...doc.staged]
+        .flatMap((p: string) => (p.endsWith('.json') ? [p] : [`${p}/down.sql`, `${p}/migration.sql`]))
+        .sort(),
+    );
+    expect(readFileSync(path.join(dir, doc.migration.sqlPath), 'utf8')).toMatch(
+      /^-- hotfix:migration-template/,
+    );
+  });
+
+  it('--dry-run prints the plan and SQL and changes nothing', async () => {
+    const before = snapshot(dir);
+    const run = await runHotfix(dir, [
+      'start',
+      'add-order-index',
+      '--sql',
+      sqlFile('CREATE INDEX "x" ON "Order"("id");\n'),
+      '--dry-run',
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Dry run');
+    expect(run.stdout).toContain('CREATE INDEX "x" ON "Order"("id");');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  describe('preflight refusals: exit 2, git, ledger and migrations untouched', () => {
+    const cases: [string, (dir: string) => string[], RegExp][] = [
+      [
+        'dirty tree (lists the paths)',
+        (d) => (writeFileSync(path.join(d, 'notes.txt'), 'wip'), ['start', 'x1']),
+        /uncommitted changes: notes\.txt/,
+      ],
+      [
+        'not on the base branch',
+        (d) => (git(d, 'checkout', '-q', '-b', 'feature'), ['start', 'x1']),
+        /not on the base branch "main"/,
+      ],
+      [
+        'unknown base branch',
+        () => ['start', 'x1', '--base', 'release'],
+        /Base branch "release" does not exist/,
+      ],
+      [
+        'branch already exists',
+        (d) => (git(d, 'branch', 'hotfix/x1'), ['start', 'x1']),
+        /Branch "hotfix\/x1" already exists/,
+      ],
+      ['path traversal name', () => ['start', '../x'], /Invalid hotfix name/],
+      ['absolute name', () => ['start', '/abs'], /Invalid hotfix name/],
+      ['leading dash', () => ['start', '--', '-x'], /Invalid hotfix name/],
+      ['over 200 bytes', () => ['start', 'a'.repeat(201)], /longer than 200 bytes/],
+      ['empty name', () => ['start', ''], /Invalid hotfix name/],
+      [
+        'both sources',
+        () => ['start', 'x1', '--sql', 'a.sql', '--from-schema'],
+        /cannot be used with|Choose one migration source/,
+      ],
+      ['missing --sql file', () => ['start', 'x1', '--sql', 'nope.sql'], /Cannot read --sql file nope\.sql/],
+      ['empty --sql file', () => ['start', 'x1', '--sql', sqlFile('  \n')], /is empty/],
+      [
+        'unknown config key',
+        (d) => (
+          writeFileSync(path.join(d, 'hotfix.config.json'), '{"basebranch":"main"}'),
+          git(d, 'add', '.'),
+          git(d, 'commit', '-qm', 'cfg'),
+          ['start', 'x1']
+        ),
+        /unknown key basebranch/,
+      ],
+    ];
+    it.each(cases)('%s', async (_label, arrange, message) => {
+      const args = arrange(dir);
+      const before = snapshot(dir);
+      const run = await runHotfix(dir, args);
+      expect(run.exitCode, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe('');
+      expect(snapshot(dir)).toEqual(before);
+    });
+
+    it('a hotfix of that name in a ledger on another branch', async () => {
+      expect((await runHotfix(dir, ['start', 'x1', '--sql', sqlFile()])).exitCode).toBe(0);
+      git(dir, 'checkout', '-q', 'main');
+      git(dir, 'branch', '-m', 'hotfix/x1', 'hotfix/renamed');
+      const before = snapshot(dir);
+      const run = await runHotfix(dir, ['start', 'x1', '--sql', sqlFile()]);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain('A hotfix named "x1" already exists (hotfix/renamed:.hotfix/x1.json)');
+      expect(snapshot(dir)).toEqual(before);
+    });
+
+    it('outside a git repository', async () => {
+      const plain = mkdtempSync(path.join(os.tmpdir(), 'hotfix-nogit-'));
+      const run = await runHotfix(plain, ['start', 'x1']);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain('is not inside a git repository');
+      expect(readdirSync(plain)).toEqual([]);
+    });
+  });
+
+  describe('a ledger it cannot read stops the command with exit 3 and stays byte-identical', () => {
+    const bad: [string, string][] = [
+      ['corrupt', '{"schemaVersion": 1, "name": '],
+      ['conflicted', '<<<<<<< HEAD\n{"a":1}\n=======\n{"a":2}\n>>>>>>> hotfix/y\n'],
+      ['newer version', JSON.stringify({ schemaVersion: 2, name: 'y', events: [] })],
+    ];
+    it.each(bad)('%s', async (_label, content) => {
+      mkdirSync(path.join(dir, '.hotfix'));
+      writeFileSync(path.join(dir, '.hotfix', 'y.json'), content);
+      git(dir, 'add', '.');
+      git(dir, 'commit', '-qm', 'ledger');
+      const before = snapshot(dir);
+      for (const args of [['start', 'x1', '--sql', sqlFile()], ['status'], ['status', '--json']]) {
+        const run = await runHotfix(dir, args);
+        expect(run.exitCode, run.stderr).toBe(3);
+        expect(run.stderr).toContain('.hotfix/y.json');
+      }
+      expect(readFileSync(path.join(dir, '.hotfix', 'y.json'), 'utf8')).toBe(content);
+      expect(snapshot(dir)).toEqual(before);
+    });
+  });
+
+  it('a failure midway (commit refused by a hook) is undone: git, migrations and ledger as they were', async () => {
+    writeFileSync(
+      path.join(dir, '.git', 'hooks', 'pre-commit'),
+      '#!/bin/sh\necho "hook says no" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const before = snapshot(dir);
+    const run = await runHotfix(dir, ['start', 'x1', '--sql', sqlFile()]);
+    expect(run.exitCode).toBe(4);
+    expect(run.stderr).toContain('was undone');
+    expect(run.stderr).toContain('hook says no');
+    expect(snapshot(dir)).toEqual(before);
+    expect(existsSync(path.join(dir, '.hotfix'))).toBe(false);
+  });
+
+  it('status lists an open hotfix from the base branch through its hotfix/* branch', async () => {
+    expect((await runHotfix(dir, ['start', 'x1', '--sql', sqlFile()])).exitCode).toBe(0);
+    git(dir, 'checkout', '-q', 'main');
+    expect(existsSync(path.join(dir, '.hotfix'))).toBe(false);
+    const run = await runHotfix(dir, ['status', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.hotfixes).toHaveLength(1);
+    expect(doc.hotfixes[0]).toMatchObject({
+      name: 'x1',
+      phase: 'open',
+      source: 'hotfix/x1:.hotfix/x1.json',
+      envs: [],
+    });
+    const unknown = await runHotfix(dir, ['status', 'nope']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('No hotfix named "nope"');
+  });
+});
