@@ -168,20 +168,31 @@ const outcomeState: Partial<Record<EventType, EnvState>> = {
 /** State is derived from events, never stored: the events are the truth. */
 export function deriveState(file: LedgerFile): HotfixState {
   const envs = new Map<string, EnvStatus>();
+  // State before an unanswered intent, so a 'skipped' outcome (nothing ran) restores it.
+  const beforeIntent = new Map<string, EnvStatus | undefined>();
   let checksum: string | undefined;
   let phase: HotfixState['phase'] = 'open';
   for (const event of file.events) {
     if (event.type === 'migration-created' && event.checksum) checksum = event.checksum;
     if (event.type === 'finished' && event.outcome === 'ok') phase = 'finished';
     if (!event.env) continue;
-    let state: EnvState | undefined;
-    if (event.type === 'intent') state = 'in-progress';
-    else if (outcomeState[event.type]) {
-      if (event.outcome === 'ok') state = outcomeState[event.type];
-      else if (event.outcome === 'failed') state = 'failed';
-      // 'skipped' (e.g. dry run, nothing to do) leaves the state as it was.
+    const name = event.env.name;
+    if (event.type === 'intent') {
+      beforeIntent.set(name, envs.get(name));
+      envs.set(name, { ...event.env, state: 'in-progress', lastEvent: event });
+      continue;
     }
-    if (state) envs.set(event.env.name, { ...event.env, state, lastEvent: event });
+    const target = outcomeState[event.type];
+    if (!target) continue;
+    if (event.outcome === 'ok') envs.set(name, { ...event.env, state: target, lastEvent: event });
+    else if (event.outcome === 'failed') envs.set(name, { ...event.env, state: 'failed', lastEvent: event });
+    else if (beforeIntent.has(name)) {
+      // Nothing ran (dry run, refused, unreachable): back to where it was.
+      const previous = beforeIntent.get(name);
+      if (previous) envs.set(name, previous);
+      else envs.delete(name);
+    }
+    beforeIntent.delete(name);
   }
   const first = file.events[0]!;
   return {

@@ -86,13 +86,15 @@ describe('ledger', () => {
         outcome: 'skipped',
         env: { name: 'staging', fingerprint: 'ffffffffffff' },
       },
+      { ...base, type: 'intent', command: 'resolve', outcome: 'pending', env: { name: 'eu', fingerprint: 'eeeeeeeeeeee' } },
     ]);
     const state = deriveState(f);
     expect(state.checksum).toBe('a'.repeat(64));
     expect(state.phase).toBe('open');
     expect(state.envs.map((e) => [e.name, e.state])).toEqual([
       ['production', 'failed'],
-      ['staging', 'in-progress'],
+      // staging: the rollback intent ended 'skipped' (nothing ran), so it is back to no state.
+      ['eu', 'in-progress'],
     ]);
   });
 });

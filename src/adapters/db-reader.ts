@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import pg from 'pg';
+import { infraError } from '../core/errors.js';
+import { redact, secretsOfUrl } from '../core/redact.js';
+import type { Target } from '../core/target.js';
+
+/** One row of Prisma's `_prisma_migrations`, as the provider's driver returns it. */
+export interface MigrationRow {
+  id: string;
+  migrationName: string;
+  checksum: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  rolledBackAt: string | null;
+  appliedStepsCount: number;
+  logs: string | null;
+}
+
+export type RowState = 'applied' | 'failed' | 'rolled-back';
+
+/** Prisma's own reading: finished = applied; neither finished nor rolled back = failed. */
+export function rowState(row: MigrationRow): RowState {
+  if (row.rolledBackAt) return 'rolled-back';
+  if (row.finishedAt) return 'applied';
+  return 'failed';
+}
+
+export interface DbReader {
+  /** undefined when `_prisma_migrations` does not exist (a database Migrate never touched). */
+  migrations(): Promise<MigrationRow[] | undefined>;
+  /** A read-only query for checks (catalog lookups). */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+const SELECT_MIGRATIONS = `SELECT id, migration_name, checksum, started_at, finished_at, rolled_back_at, applied_steps_count, logs
+  FROM _prisma_migrations ORDER BY started_at, migration_name`;
+
+const iso = (value: unknown): string | null =>
+  value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value);
+
+function toRow(r: Record<string, unknown>): MigrationRow {
+  return {
+    id: String(r.id),
+    migrationName: String(r.migration_name),
+    checksum: String(r.checksum),
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+    rolledBackAt: iso(r.rolled_back_at),
+    appliedStepsCount: Number(r.applied_steps_count ?? 0),
+    logs: r.logs === null || r.logs === undefined ? null : String(r.logs),
+  };
+}
+
+function unreachable(target: Target, cause: unknown): Error {
+  const message = redact(cause instanceof Error ? cause.message : String(cause), secretsOfUrl(target.url));
+  return infraError('DB_UNREACHABLE', `Cannot reach the ${target.env.name} database (${target.describe}): ${message}`, {
+    hint: `Check that the database is up and that $${target.env.urlEnv} points at it.`,
+    cause,
+  });
+}
+
+/**
+ * Opens a read-only connection with the provider's own driver. Reading the table directly,
+ * rather than parsing `prisma migrate status`, gives exact states, checksums and logs.
+ */
+export async function openDbReader(target: Target): Promise<DbReader> {
+  if (target.provider === 'postgresql') {
+    const client = new pg.Client({
+      connectionString: target.url,
+      connectionTimeoutMillis: 10_000,
+      // Every transaction of this session is read-only: a bug here cannot write to production.
+      options: '-c default_transaction_read_only=on -c statement_timeout=30000',
+      application_name: 'prisma-hotfix (read-only)',
+    });
+    client.on('error', () => undefined); // reported through the failing query instead
+    try {
+      await client.connect();
+    } catch (cause) {
+      throw unreachable(target, cause);
+    }
+    const query = async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[];
+    return {
+      migrations: async () => {
+        const exists = await query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`);
+        if (!exists[0]?.t) return undefined;
+        return (await query<Record<string, unknown>>(SELECT_MIGRATIONS)).map(toRow);
+      },
+      query,
+      close: () => client.end(),
+    };
+  }
+  if (target.provider === 'sqlite') {
+    const file = target.sqliteFile!;
+    // Opening a missing file would create an empty database: refuse instead.
+    if (!existsSync(file)) throw unreachable(target, new Error(`SQLite file ${file} does not exist`));
+    const { createClient } = await import('@libsql/client');
+    const client = createClient({ url: `file:${file}` });
+    const query = async <T>(sql: string, params: unknown[] = []) =>
+      (await client.execute({ sql, args: params as never })).rows as unknown as T[];
+    try {
+      await query('PRAGMA query_only = ON');
+    } catch (cause) {
+      client.close();
+      throw unreachable(target, cause);
+    }
+    return {
+      migrations: async () => {
+        const exists = await query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`);
+        if (exists.length === 0) return undefined;
+        return (await query<Record<string, unknown>>(SELECT_MIGRATIONS)).map((r) => {
+          const row = toRow(r);
+          // Prisma stores SQLite timestamps as epoch milliseconds.
+          const ms = (v: string | null) => (v !== null && /^\d+$/.test(v) ? new Date(Number(v)).toISOString() : v);
+          return { ...row, startedAt: ms(row.startedAt), finishedAt: ms(row.finishedAt), rolledBackAt: ms(row.rolledBackAt) };
+        });
+      },
+      query,
+      close: () => Promise.resolve(client.close()),
+    };
+  }
+  throw infraError('DB_DRIVER_MISSING', `Reading ${target.provider} databases is not supported yet.`, {
+    hint: 'Use PostgreSQL or SQLite, or check the database by hand with prisma migrate status.',
+  });
+}

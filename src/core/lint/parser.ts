@@ -1,0 +1,57 @@
+import type { ParseResult } from 'libpg-query';
+import { infraError } from '../errors.js';
+
+/**
+ * PostgreSQL's own parser (libpg_query compiled to WebAssembly, no native build, no download).
+ * Importing the package starts compiling the 1.7 MB wasm module, so it is imported lazily:
+ * commands that never lint pay nothing.
+ */
+type ParseSync = (sql: string) => ParseResult;
+
+let parseSyncFn: ParseSync | undefined;
+let loading: Promise<void> | undefined;
+
+export function loadParser(): Promise<void> {
+  loading ??= (async () => {
+    try {
+      const mod = await import('libpg-query');
+      await mod.loadModule();
+      parseSyncFn = mod.parseSync;
+    } catch (cause) {
+      loading = undefined;
+      throw infraError('LINT_PARSER_UNAVAILABLE', 'Could not load the PostgreSQL parser (libpg-query).', {
+        hint: 'Reinstall dependencies (npm install) so that node_modules/libpg-query is present.',
+        cause,
+      });
+    }
+  })();
+  return loading;
+}
+
+export function isParserLoaded(): boolean {
+  return parseSyncFn !== undefined;
+}
+
+export interface PgSyntaxError {
+  message: string;
+  /** Byte offset into the parsed text, when the parser says. */
+  cursor: number | undefined;
+}
+
+export function parsePg(sql: string): ParseResult {
+  if (!parseSyncFn) {
+    throw infraError('LINT_PARSER_NOT_LOADED', 'The PostgreSQL parser was used before it was loaded.', {
+      hint: 'Call `await loadParser()` (src/core/lint) before lintSql on PostgreSQL.',
+    });
+  }
+  return parseSyncFn(sql);
+}
+
+export function syntaxErrorOf(error: unknown): PgSyntaxError {
+  const e = error as { message?: unknown; sqlDetails?: { cursorPosition?: unknown } };
+  const cursor = e.sqlDetails?.cursorPosition;
+  return {
+    message: typeof e.message === 'string' ? e.message : String(error),
+    cursor: typeof cursor === 'number' ? cursor : undefined,
+  };
+}
