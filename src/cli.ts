@@ -5,11 +5,23 @@ import { start } from './commands/start.js';
 import { status } from './commands/status.js';
 import { ExitCode, HotfixError, isHotfixError } from './core/errors.js';
 import { redact } from './core/redact.js';
-import { errorJson, makeChalk, renderError, renderStart, renderStatus } from './ui/render.js';
+import { deploy } from './commands/deploy.js';
+import { resolve } from './commands/resolve.js';
+import { createInterface } from 'node:readline/promises';
+import {
+  errorJson,
+  makeChalk,
+  renderDeploy,
+  renderError,
+  renderResolve,
+  renderStart,
+  renderStatus,
+} from './ui/render.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
   version: string;
@@ -42,6 +54,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     env: io.env,
     now: () => new Date(),
     progress: (line) => err(`${chalkErr.dim(line)}\n`),
+    // Only a person at a terminal can confirm; CI (no TTY, or CI set) must pass --yes.
+    confirm:
+      io.stdin?.isTTY && io.stderr.isTTY && !io.env.CI
+        ? async (question: string) => {
+            const rl = createInterface({ input: io.stdin!, output: process.stderr });
+            try {
+              return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+            } finally {
+              rl.close();
+            }
+          }
+        : undefined,
   });
 
   const program = new Command()
@@ -119,6 +143,92 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const result = await status({ name }, deps(program.opts()));
       out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderStatus(chalkOut, result));
     });
+
+  const envOptions = (cmd: Command) =>
+    cmd
+      .requiredOption('--env <env>', 'environment name from hotfix.config.json (default config: production)')
+      .option('--reason <text>', 'why, recorded in the ledger')
+      .option('-y, --yes', 'confirm a protected environment without a prompt (required without a terminal)')
+      .option('--no-commit', 'leave the ledger change staged instead of committing it')
+      .option('--json', 'print one JSON document on stdout');
+
+  envOptions(
+    program
+      .command('resolve')
+      .description(
+        'production was patched by hand: check the database has the change, then mark the migration applied there',
+      )
+      .argument('<name>', 'hotfix name'),
+  )
+    .option('--rolled-back', 'mark the FAILED migration as rolled back instead (after its SQL was reverted)')
+    .option('--skip-check', 'do not check the database first (needs --reason)')
+    .action(
+      async (
+        name: string,
+        opts: {
+          env: string;
+          reason?: string;
+          yes?: boolean;
+          commit: boolean;
+          json?: boolean;
+          rolledBack?: boolean;
+          skipCheck?: boolean;
+        },
+      ) => {
+        json = opts.json === true;
+        const result = await resolve(
+          {
+            name,
+            env: opts.env,
+            reason: opts.reason,
+            yes: opts.yes,
+            commit: opts.commit,
+            rolledBack: opts.rolledBack,
+            skipCheck: opts.skipCheck,
+          },
+          deps(program.opts()),
+        );
+        out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderResolve(chalkOut, result));
+      },
+    );
+
+  envOptions(
+    program
+      .command('deploy')
+      .description('apply the hotfix migration with prisma migrate deploy where it was NOT patched by hand')
+      .argument('<name>', 'hotfix name'),
+  )
+    .option('--include-pending', 'also apply other pending migrations that would go out with it')
+    .option('--dry-run', 'print the SQL that would run, change nothing')
+    .action(
+      async (
+        name: string,
+        opts: {
+          env: string;
+          reason?: string;
+          yes?: boolean;
+          commit: boolean;
+          json?: boolean;
+          includePending?: boolean;
+          dryRun?: boolean;
+        },
+      ) => {
+        json = opts.json === true;
+        const result = await deploy(
+          {
+            name,
+            env: opts.env,
+            reason: opts.reason,
+            yes: opts.yes,
+            commit: opts.commit,
+            includePending: opts.includePending,
+            dryRun: opts.dryRun,
+          },
+          deps(program.opts()),
+        );
+        out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderDeploy(chalkOut, result));
+      },
+    );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -54,10 +54,14 @@ function toRow(r: Record<string, unknown>): MigrationRow {
 
 function unreachable(target: Target, cause: unknown): Error {
   const message = redact(cause instanceof Error ? cause.message : String(cause), secretsOfUrl(target.url));
-  return infraError('DB_UNREACHABLE', `Cannot reach the ${target.env.name} database (${target.describe}): ${message}`, {
-    hint: `Check that the database is up and that $${target.env.urlEnv} points at it.`,
-    cause,
-  });
+  return infraError(
+    'DB_UNREACHABLE',
+    `Cannot reach the ${target.env.name} database (${target.describe}): ${message}`,
+    {
+      hint: `Check that the database is up and that $${target.env.urlEnv} points at it.`,
+      cause,
+    },
+  );
 }
 
 /**
@@ -79,10 +83,13 @@ export async function openDbReader(target: Target): Promise<DbReader> {
     } catch (cause) {
       throw unreachable(target, cause);
     }
-    const query = async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[];
+    const query = async <T>(sql: string, params: unknown[] = []) =>
+      (await client.query(sql, params)).rows as T[];
     return {
       migrations: async () => {
-        const exists = await query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`);
+        const exists = await query<{ t: string | null }>(
+          `SELECT to_regclass('_prisma_migrations')::text AS t`,
+        );
         if (!exists[0]?.t) return undefined;
         return (await query<Record<string, unknown>>(SELECT_MIGRATIONS)).map(toRow);
       },
@@ -106,13 +113,21 @@ export async function openDbReader(target: Target): Promise<DbReader> {
     }
     return {
       migrations: async () => {
-        const exists = await query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`);
+        const exists = await query<{ name: string }>(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`,
+        );
         if (exists.length === 0) return undefined;
         return (await query<Record<string, unknown>>(SELECT_MIGRATIONS)).map((r) => {
           const row = toRow(r);
           // Prisma stores SQLite timestamps as epoch milliseconds.
-          const ms = (v: string | null) => (v !== null && /^\d+$/.test(v) ? new Date(Number(v)).toISOString() : v);
-          return { ...row, startedAt: ms(row.startedAt), finishedAt: ms(row.finishedAt), rolledBackAt: ms(row.rolledBackAt) };
+          const ms = (v: string | null) =>
+            v !== null && /^\d+$/.test(v) ? new Date(Number(v)).toISOString() : v;
+          return {
+            ...row,
+            startedAt: ms(row.startedAt),
+            finishedAt: ms(row.finishedAt),
+            rolledBackAt: ms(row.rolledBackAt),
+          };
         });
       },
       query,

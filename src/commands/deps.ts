@@ -10,4 +10,6 @@ export interface Deps {
   configPath?: string | undefined;
   /** Progress lines for people (stderr); never data. */
   progress?: (line: string) => void;
+  /** Asks a person yes/no; absent when there is no terminal (CI), where --yes is required. */
+  confirm?: ((question: string) => Promise<boolean>) | undefined;
 }

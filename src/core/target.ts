@@ -33,25 +33,44 @@ export const fingerprintOf = (parts: string) => createHash('sha256').update(part
  * usage error (exit 2) raised before anything runs; the value is never echoed, only its shape.
  * `baseDir` resolves relative SQLite paths the way the project's Prisma config does.
  */
-export function resolveTarget(env: EnvironmentConfig, vars: Record<string, string | undefined>, baseDir: string): Target {
+export function resolveTarget(
+  env: EnvironmentConfig,
+  vars: Record<string, string | undefined>,
+  baseDir: string,
+): Target {
   const url = vars[env.urlEnv];
   if (url === undefined || url.trim() === '') {
-    throw usageError('MISSING_URL', `Environment "${env.name}" reads its database URL from $${env.urlEnv}, which is not set.`, {
-      hint: `Export ${env.urlEnv}=<url of the ${env.name} database> (or change "urlEnv" for ${env.name} in hotfix.config.json).`,
-    });
+    throw usageError(
+      'MISSING_URL',
+      `Environment "${env.name}" reads its database URL from $${env.urlEnv}, which is not set.`,
+      {
+        hint: `Export ${env.urlEnv}=<url of the ${env.name} database> (or change "urlEnv" for ${env.name} in hotfix.config.json).`,
+      },
+    );
   }
   const malformed = (why: string) =>
-    usageError('MALFORMED_URL', `$${env.urlEnv} (environment "${env.name}") is not a usable database URL: ${why}.`, {
-      hint: 'Expected postgresql://user:password@host:5432/db, mysql://... or file:./dev.db.',
-      details: { shape: redact(url.replace(/:[^:@/]*@/, ':***@')).replace(/[^\s]{120,}/g, '…') },
-    });
+    usageError(
+      'MALFORMED_URL',
+      `$${env.urlEnv} (environment "${env.name}") is not a usable database URL: ${why}.`,
+      {
+        hint: 'Expected postgresql://user:password@host:5432/db, mysql://... or file:./dev.db.',
+        details: { shape: redact(url.replace(/:[^:@/]*@/, ':***@')).replace(/[^\s]{120,}/g, '…') },
+      },
+    );
   const provider = providerOf(url);
   if (!provider) throw malformed(`unsupported scheme "${/^[a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)'}"`);
   if (provider === 'sqlite') {
     const raw = url.slice('file:'.length).replace(/^\/\//, '').split('?')[0] ?? '';
     if (!raw) throw malformed('no file path after "file:"');
     const file = path.resolve(baseDir, raw);
-    return { env, url, provider, describe: file, fingerprint: fingerprintOf(`sqlite|${file}`), sqliteFile: file };
+    return {
+      env,
+      url,
+      provider,
+      describe: file,
+      fingerprint: fingerprintOf(`sqlite|${file}`),
+      sqliteFile: file,
+    };
   }
   let parsed: URL;
   try {
@@ -64,5 +83,11 @@ export function resolveTarget(env: EnvironmentConfig, vars: Record<string, strin
   if (!database) throw malformed('no database name in the path');
   const port = parsed.port || (provider === 'postgresql' ? '5432' : '3306');
   const describe = `${parsed.hostname}:${port}/${database}`;
-  return { env, url, provider, describe, fingerprint: fingerprintOf(`${provider}|${parsed.hostname}|${port}|${database}`) };
+  return {
+    env,
+    url,
+    provider,
+    describe,
+    fingerprint: fingerprintOf(`${provider}|${parsed.hostname}|${port}|${database}`),
+  };
 }

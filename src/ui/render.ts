@@ -3,6 +3,8 @@ import { CHECKLIST_TITLES, type ChecklistItem, type ChecklistPhase } from '../co
 import { HotfixError } from '../core/errors.js';
 import type { StartResult } from '../commands/start.js';
 import type { StatusResult } from '../commands/status.js';
+import type { DeployResult } from '../commands/deploy.js';
+import type { ResolveResult } from '../commands/resolve.js';
 
 /** Colour only for a person at a terminal: never in CI, pipes, or with NO_COLOR. */
 export function makeChalk(
@@ -111,4 +113,45 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
+}
+
+export function renderDeploy(c: ChalkInstance, r: DeployResult): string {
+  const lines: string[] = [];
+  if (r.reconciled) lines.push(`${c.yellow('!')} ${r.reconciled}`);
+  if (r.dryRun) {
+    lines.push(
+      c.bold(
+        `Dry run: deploy to ${r.env} (${r.database}) would apply ${r.applied.length} migration(s); nothing was changed`,
+      ),
+    );
+    for (const m of r.sql) lines.push('', c.bold(`-- ${m.migration}/migration.sql`), indent(m.sql));
+    if (r.alreadyApplied) lines.push(`${r.migration} is already applied on ${r.env}: nothing would run.`);
+  } else if (r.alreadyApplied) {
+    lines.push(
+      `${c.green('✔')} ${r.migration} is already applied on ${r.env} (${r.database}); nothing to do.`,
+    );
+  } else {
+    lines.push(`${c.green('✔')} ${c.bold(`Deployed to ${r.env}`)} (${r.database}): ${r.applied.join(', ')}`);
+    lines.push(`  _prisma_migrations shows ${r.migration} finished`);
+  }
+  if (r.commit) lines.push(`  ledger committed ${r.commit.slice(0, 12)}`);
+  if (!r.dryRun) lines.push('', ...renderChecklist(c, 'post-deploy', r.checklist));
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderResolve(c: ChalkInstance, r: ResolveResult): string {
+  const lines: string[] = [];
+  if (r.alreadyDone) {
+    lines.push(
+      `${c.green('✔')} ${r.migration} is already ${r.action === 'applied' ? 'recorded as applied' : 'rolled back'} on ${r.env}; nothing to do.`,
+    );
+  } else {
+    lines.push(
+      `${c.green('✔')} ${c.bold(`Marked ${r.migration} as ${r.action} on ${r.env}`)} (${r.database}) without running its SQL`,
+    );
+    if (r.action === 'applied') lines.push(`  check: ${r.check}`);
+  }
+  if (r.commit) lines.push(`  ledger committed ${r.commit.slice(0, 12)}`);
+  lines.push('', ...renderChecklist(c, r.action === 'applied' ? 'post-deploy' : 'rollback', r.checklist));
+  return `${lines.join('\n')}\n`;
 }

@@ -114,7 +114,7 @@ export const RULES = [
     'warning',
     PG,
     'SET NOT NULL scans the whole existing table under an ACCESS EXCLUSIVE lock.',
-    "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (later migration); then SET NOT NULL (PostgreSQL 12+ uses the check, no scan) and DROP CONSTRAINT c.",
+    'ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (later migration); then SET NOT NULL (PostgreSQL 12+ uses the check, no scan) and DROP CONSTRAINT c.',
   ),
   rule(
     'drop-column',

@@ -1,0 +1,226 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { rowState } from '../adapters/db-reader.js';
+import { openPrisma } from '../adapters/prisma.js';
+import { checklist, type ChecklistItem } from '../core/checklists.js';
+import { findingsError, infraError, usageError } from '../core/errors.js';
+import { deriveState } from '../core/ledger.js';
+import type { Deps } from './deps.js';
+import {
+  confirmProtected,
+  openHotfixContext,
+  recorder,
+  unansweredIntent,
+  type EnvCommandInput,
+  type HotfixContext,
+  type Recorder,
+} from './hotfix-context.js';
+import { readDbState } from './migrations.js';
+
+export interface DeployInput extends EnvCommandInput {
+  includePending?: boolean;
+}
+
+export interface DeployResult {
+  command: 'deploy';
+  hotfix: string;
+  env: string;
+  database: string;
+  migration: string;
+  dryRun: boolean;
+  /** What was (or, with --dry-run, would be) applied, in order. */
+  applied: string[];
+  alreadyApplied: boolean;
+  sql: { migration: string; sql: string }[];
+  reconciled: string | null;
+  commit: string | null;
+  checklist: ChecklistItem[];
+}
+
+export async function deploy(input: DeployInput, deps: Deps): Promise<DeployResult> {
+  const ctx = await openHotfixContext(input, deps, 'deploy');
+  try {
+    return await run(ctx, input, deps);
+  } finally {
+    await ctx.lock?.release();
+  }
+}
+
+async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<DeployResult> {
+  const env = ctx.target.env.name;
+  const migrationsDir = path.resolve(ctx.projectRoot, ctx.config.migrations);
+  const rec = recorder(ctx, input, deps, 'deploy');
+  const state = await readDbState(ctx.target, migrationsDir);
+  const result: DeployResult = {
+    command: 'deploy',
+    hotfix: ctx.ledger.name,
+    env,
+    database: ctx.target.describe,
+    migration: ctx.migration,
+    dryRun: input.dryRun === true,
+    applied: [],
+    alreadyApplied: false,
+    sql: [],
+    reconciled: null,
+    commit: null,
+    checklist: [],
+  };
+
+  // A run that was killed between intent and outcome: settle it from the database first.
+  if (!input.dryRun && unansweredIntent(rec.file(), env))
+    result.reconciled = await reconcile(rec, ctx, state.latest(ctx.migration));
+
+  const row = state.latest(ctx.migration);
+  if (row && rowState(row) === 'applied') {
+    result.alreadyApplied = true;
+    const known = deriveState(rec.file()).envs.find((e) => e.name === env);
+    if (!input.dryRun && known?.state !== 'deployed' && known?.state !== 'resolved') {
+      await rec.append([
+        { type: 'deployed', outcome: 'ok', migration: ctx.migration, details: { found: 'already applied' } },
+      ]);
+    }
+    return finish(ctx, rec, input, result, `hotfix(${ctx.ledger.name}): ${env} already has ${ctx.migration}`);
+  }
+  if (state.failed.length > 0) {
+    const names = state.failed.map((r) => r.migrationName);
+    throw usageError(
+      'FAILED_MIGRATION',
+      `${env} has a failed migration (Prisma P3009): ${names.join(', ')}. migrate deploy will not run until it is settled.`,
+      {
+        hint: names.includes(ctx.migration)
+          ? `Undo it with: hotfix rollback ${ctx.ledger.name} --env ${env} (or hotfix resolve ${ctx.ledger.name} --env ${env} --rolled-back after reverting by hand)`
+          : `Settle ${names.join(', ')} first: prisma migrate resolve --rolled-back <name> after reverting it, or --applied if it was completed by hand.`,
+        details: { failed: names },
+      },
+    );
+  }
+  const others = state.pending.filter((m) => m !== ctx.migration);
+  if (others.length > 0 && !input.includePending) {
+    throw usageError(
+      'OTHER_PENDING',
+      `Deploying to ${env} would also apply ${others.length} other migration(s): ${others.join(', ')}.`,
+      {
+        hint: 'Deploy those first, or pass --include-pending to apply them together with the hotfix.',
+        details: { pending: others },
+      },
+    );
+  }
+  result.applied = state.pending;
+  for (const migration of state.pending) {
+    result.sql.push({
+      migration,
+      sql: await fs.readFile(path.join(migrationsDir, migration, 'migration.sql'), 'utf8'),
+    });
+  }
+  if (input.dryRun) return result;
+
+  await confirmProtected(ctx, input, deps, `Apply ${state.pending.join(', ')}`);
+  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec);
+  await rec.append([
+    {
+      type: 'intent',
+      outcome: 'pending',
+      migration: ctx.migration,
+      details: { action: 'migrate deploy', migrations: state.pending },
+    },
+  ]);
+  const ran = await prisma.run(
+    { kind: 'deploy' },
+    { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
+  );
+  const outcome = ran.outcome;
+  if (outcome.kind === 'unreachable' || outcome.kind === 'lock-timeout') {
+    await rec.append([
+      { type: 'deployed', outcome: 'skipped', migration: ctx.migration, details: { code: outcome.code } },
+    ]);
+    await rec.commit(`hotfix(${ctx.ledger.name}): deploy to ${env} did not run (${outcome.code})`);
+    throw infraError(
+      outcome.kind === 'unreachable' ? 'DB_UNREACHABLE' : 'MIGRATE_LOCK_HELD',
+      outcome.kind === 'unreachable'
+        ? `prisma could not reach the ${env} database (${outcome.code}); nothing was applied.`
+        : `Another migration holds Prisma's migration lock on ${env} (${outcome.code}, advisory lock 72707369); nothing was applied.`,
+      {
+        hint:
+          outcome.kind === 'unreachable'
+            ? 'Check the database and the URL, then retry.'
+            : 'Wait for the other migrate deploy to finish, then retry.',
+      },
+    );
+  }
+  const after = await readDbState(ctx.target, migrationsDir);
+  const finalRow = after.latest(ctx.migration);
+  if (outcome.kind === 'ok' && finalRow && rowState(finalRow) === 'applied') {
+    await rec.append([
+      { type: 'deployed', outcome: 'ok', migration: ctx.migration, details: { migrations: state.pending } },
+    ]);
+    return finish(ctx, rec, input, result, `hotfix(${ctx.ledger.name}): deployed ${ctx.migration} to ${env}`);
+  }
+  const failure =
+    outcome.kind === 'migration-failed'
+      ? {
+          code: outcome.code,
+          migration: outcome.migration ?? null,
+          databaseCode: outcome.databaseCode ?? null,
+          databaseError: outcome.databaseError ?? null,
+        }
+      : {
+          code: 'code' in outcome ? (outcome.code ?? null) : null,
+          message:
+            'message' in outcome ? outcome.message.slice(0, 1000) : 'migration not recorded as finished',
+        };
+  await rec.append([{ type: 'deployed', outcome: 'failed', migration: ctx.migration, details: failure }]);
+  const commit = await rec.commit(
+    `hotfix(${ctx.ledger.name}): deploy to ${env} FAILED (${failure.code ?? 'unknown'})`,
+  );
+  throw findingsError(
+    'DEPLOY_FAILED',
+    outcome.kind === 'migration-failed'
+      ? `Migration ${outcome.migration ?? ctx.migration} failed on ${env} (${outcome.code}). Database error${outcome.databaseCode ? ` ${outcome.databaseCode}` : ''}: ${outcome.databaseError ?? outcome.message}`
+      : `prisma migrate deploy did not finish ${ctx.migration} on ${env}: ${'message' in outcome ? outcome.message.slice(0, 800) : 'no finished row'}`,
+    {
+      hint: `Undo what it left with: hotfix rollback ${ctx.ledger.name} --env ${env}`,
+      details: { ...failure, commit: commit ?? null },
+    },
+  );
+}
+
+async function reconcile(
+  rec: Recorder,
+  ctx: HotfixContext,
+  row: ReturnType<Awaited<ReturnType<typeof readDbState>>['latest']>,
+): Promise<string> {
+  const state = row ? rowState(row) : undefined;
+  if (state === 'applied') {
+    await rec.append([
+      { type: 'deployed', outcome: 'ok', migration: ctx.migration, details: { reconciled: true } },
+    ]);
+    return 'an interrupted run had applied the migration; recorded as deployed';
+  }
+  if (state === 'failed') {
+    await rec.append([
+      {
+        type: 'deployed',
+        outcome: 'failed',
+        migration: ctx.migration,
+        details: { reconciled: true, logs: row?.logs?.slice(0, 1000) ?? null },
+      },
+    ]);
+    return 'an interrupted run had left the migration failed; recorded as failed';
+  }
+  await rec.append([
+    { type: 'deployed', outcome: 'skipped', migration: ctx.migration, details: { reconciled: true } },
+  ]);
+  return 'an interrupted run had not applied anything; recorded as not run';
+}
+
+async function finish(
+  ctx: HotfixContext,
+  rec: Recorder,
+  input: DeployInput,
+  result: DeployResult,
+  message: string,
+): Promise<DeployResult> {
+  if (!input.dryRun && rec.file() !== ctx.ledger) result.commit = (await rec.commit(message)) ?? null;
+  result.checklist = checklist('post-deploy', deriveState(rec.file()));
+  return result;
+}

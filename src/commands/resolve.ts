@@ -1,0 +1,255 @@
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { rowState } from '../adapters/db-reader.js';
+import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import { checklist, type ChecklistItem } from '../core/checklists.js';
+import { findingsError, infraError, usageError } from '../core/errors.js';
+import { deriveState } from '../core/ledger.js';
+import type { Deps } from './deps.js';
+import {
+  confirmProtected,
+  openHotfixContext,
+  recorder,
+  type EnvCommandInput,
+  type HotfixContext,
+} from './hotfix-context.js';
+import { readDbState, type DbMigrationState } from './migrations.js';
+
+export interface ResolveInput extends EnvCommandInput {
+  rolledBack?: boolean;
+  skipCheck?: boolean;
+}
+
+export interface ResolveResult {
+  command: 'resolve';
+  hotfix: string;
+  env: string;
+  database: string;
+  migration: string;
+  action: 'applied' | 'rolled-back';
+  alreadyDone: boolean;
+  /** Which check proved the database has the change, or why none ran. */
+  check: string;
+  commit: string | null;
+  checklist: ChecklistItem[];
+}
+
+export async function resolve(input: ResolveInput, deps: Deps): Promise<ResolveResult> {
+  if (input.skipCheck && !input.reason) {
+    throw usageError(
+      'SKIP_NEEDS_REASON',
+      '--skip-check needs --reason TEXT: the ledger records why the check was skipped.',
+    );
+  }
+  const ctx = await openHotfixContext(input, deps, 'resolve');
+  try {
+    return await run(ctx, input, deps);
+  } finally {
+    await ctx.lock?.release();
+  }
+}
+
+async function run(ctx: HotfixContext, input: ResolveInput, deps: Deps): Promise<ResolveResult> {
+  const env = ctx.target.env.name;
+  const action = input.rolledBack ? 'rolled-back' : 'applied';
+  const migrationsDir = path.resolve(ctx.projectRoot, ctx.config.migrations);
+  const rec = recorder(ctx, input, deps, 'resolve');
+  const state = await readDbState(ctx.target, migrationsDir);
+  const row = state.latest(ctx.migration);
+  const current = row ? rowState(row) : 'absent';
+  const result: ResolveResult = {
+    command: 'resolve',
+    hotfix: ctx.ledger.name,
+    env,
+    database: ctx.target.describe,
+    migration: ctx.migration,
+    action,
+    alreadyDone: false,
+    check: 'none',
+    commit: null,
+    checklist: [],
+  };
+  const eventType = action === 'applied' ? 'resolved' : 'rolled-back';
+  const done = async (message: string) => {
+    if (rec.file() !== ctx.ledger) result.commit = (await rec.commit(message)) ?? null;
+    result.checklist = checklist(action === 'applied' ? 'post-deploy' : 'rollback', deriveState(rec.file()));
+    return result;
+  };
+
+  if (action === 'rolled-back') {
+    if (current === 'rolled-back') {
+      result.alreadyDone = true;
+      return done(`hotfix(${ctx.ledger.name}): ${env} already rolled back`);
+    }
+    if (current !== 'failed') {
+      throw usageError(
+        'NOT_FAILED',
+        current === 'absent'
+          ? `${ctx.migration} was never applied to ${env}: there is nothing to mark rolled back (Prisma P3011).`
+          : `${ctx.migration} is applied on ${env}, not failed. Prisma can mark only a FAILED migration as rolled back (P3012); an applied one stays in history.`,
+        {
+          hint: `To undo an applied hotfix, roll forward with: hotfix rollback ${ctx.ledger.name} --env ${env}`,
+        },
+      );
+    }
+  } else if (current === 'applied') {
+    result.alreadyDone = true;
+    const known = deriveState(rec.file()).envs.find((e) => e.name === env);
+    if (known?.state !== 'resolved' && known?.state !== 'deployed') {
+      await rec.append([
+        {
+          type: 'resolved',
+          outcome: 'ok',
+          migration: ctx.migration,
+          details: { found: 'already applied (P3008)' },
+        },
+      ]);
+    }
+    return done(`hotfix(${ctx.ledger.name}): ${env} already has ${ctx.migration}`);
+  }
+
+  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec);
+  if (action === 'applied') {
+    if (input.skipCheck) result.check = `skipped: ${input.reason}`;
+    else result.check = await checkDatabaseHasChange(ctx, prisma, state, migrationsDir);
+  }
+  await confirmProtected(ctx, input, deps, `Mark ${ctx.migration} as ${action}`);
+  await rec.append([
+    {
+      type: 'intent',
+      outcome: 'pending',
+      migration: ctx.migration,
+      details: { action: `migrate resolve --${action}`, check: result.check },
+    },
+  ]);
+  const ran = await prisma.run(
+    { kind: 'resolve', action, migration: ctx.migration },
+    { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
+  );
+  const o = ran.outcome;
+  if (o.kind === 'unreachable' || o.kind === 'lock-timeout') {
+    await rec.append([
+      { type: eventType, outcome: 'skipped', migration: ctx.migration, details: { code: o.code } },
+    ]);
+    await rec.commit(`hotfix(${ctx.ledger.name}): resolve on ${env} did not run (${o.code})`);
+    throw infraError(
+      o.kind === 'unreachable' ? 'DB_UNREACHABLE' : 'MIGRATE_LOCK_HELD',
+      `prisma could not ${o.kind === 'unreachable' ? 'reach' : 'lock'} the ${env} database (${o.code}); nothing was marked.`,
+      {
+        hint: 'Check the database, wait for other migrations to finish, then retry.',
+      },
+    );
+  }
+  // Confirm from the table, not from prisma's words.
+  const after = (await readDbState(ctx.target, migrationsDir)).latest(ctx.migration);
+  const confirmed =
+    after !== undefined && rowState(after) === (action === 'applied' ? 'applied' : 'rolled-back');
+  if ((o.kind === 'ok' || o.kind === 'already-applied') && confirmed) {
+    await rec.append([
+      {
+        type: eventType,
+        outcome: 'ok',
+        migration: ctx.migration,
+        details: { check: result.check, appliedSteps: after.appliedStepsCount },
+      },
+    ]);
+    return done(`hotfix(${ctx.ledger.name}): ${ctx.migration} marked ${action} on ${env}`);
+  }
+  const code = 'code' in o ? (o.code ?? null) : null;
+  await rec.append([
+    {
+      type: eventType,
+      outcome: 'failed',
+      migration: ctx.migration,
+      details: { code, message: 'message' in o ? o.message.slice(0, 1000) : null },
+    },
+  ]);
+  await rec.commit(`hotfix(${ctx.ledger.name}): resolve on ${env} FAILED`);
+  throw findingsError(
+    'RESOLVE_FAILED',
+    `prisma migrate resolve --${action} did not take effect on ${env}${code ? ` (${code})` : ''}: ${'message' in o ? o.message.slice(0, 600) : 'the row is not in the expected state'}`,
+    {
+      hint: `See the state with: hotfix status ${ctx.ledger.name}`,
+    },
+  );
+}
+
+/**
+ * Does the live database already contain the hotfix? Prisma compares a replay of the
+ * migrations applied there plus the hotfix (in a temporary shadow database) with the live
+ * schema: an empty diff means yes. Pending migrations of others are left out, so they do not
+ * count as "missing".
+ */
+async function checkDatabaseHasChange(
+  ctx: HotfixContext,
+  prisma: Prisma,
+  state: DbMigrationState,
+  migrationsDir: string,
+): Promise<string> {
+  if (prisma.major === 6) {
+    throw usageError(
+      'CHECK_UNAVAILABLE',
+      `Prisma ${prisma.version} cannot compare a migrations folder with a database without putting a URL on its command line.`,
+      {
+        hint: 'Check the database by hand, then run again with --skip-check --reason "<what you checked>".',
+      },
+    );
+  }
+  const applied = new Set(state.rows.filter((r) => rowState(r) === 'applied').map((r) => r.migrationName));
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'hotfix-check-'));
+  try {
+    for (const name of [...applied, ctx.migration]) {
+      if (existsSync(path.join(migrationsDir, name)))
+        cpSync(path.join(migrationsDir, name), path.join(scratch, name), { recursive: true });
+    }
+    const lockFile = path.join(migrationsDir, 'migration_lock.toml');
+    if (existsSync(lockFile)) cpSync(lockFile, path.join(scratch, 'migration_lock.toml'));
+    const target = {
+      url: ctx.target.url,
+      urlEnv: ctx.target.env.prismaUrlEnv,
+      prismaConfig: ctx.target.env.prismaConfig,
+    };
+    // From the live database to the migrations: the script is exactly what the database lacks.
+    const diff = await prisma.run(
+      {
+        kind: 'diff',
+        from: { kind: 'datasource' },
+        to: { kind: 'migrations', path: scratch },
+        script: true,
+        exitCode: true,
+      },
+      target,
+    );
+    if (diff.outcome.kind === 'unreachable') {
+      throw infraError(
+        'DB_UNREACHABLE',
+        `prisma could not reach the ${ctx.target.env.name} database for the check (${diff.outcome.code}).`,
+        {
+          hint: 'Check the database and the URL, then retry.',
+        },
+      );
+    }
+    if (diff.exitCode === 0)
+      return 'prisma migrate diff: the live database matches the migrations applied there plus the hotfix';
+    if (diff.exitCode === 2) {
+      throw findingsError(
+        'CHANGE_MISSING',
+        `The ${ctx.target.env.name} database does not have what ${ctx.migration} describes. Missing:\n${diff.stdout.trim()}`,
+        {
+          hint: `If it was never patched by hand, apply it instead: hotfix deploy ${ctx.ledger.name} --env ${ctx.target.env.name}`,
+          details: { missing: diff.stdout },
+        },
+      );
+    }
+    throw infraError(
+      'CHECK_FAILED',
+      `The check could not run: prisma migrate diff exited ${diff.exitCode}: ${(diff.stderr || diff.stdout).trim().slice(-800)}`,
+      {
+        hint: 'Prisma replays migrations into a temporary shadow database: the user needs CREATE DATABASE rights, or set shadowDatabaseUrl in the Prisma config. Or check by hand and pass --skip-check --reason TEXT.',
+      },
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
