@@ -221,6 +221,8 @@ async function finish(
   message: string,
 ): Promise<DeployResult> {
   if (!input.dryRun && rec.file() !== ctx.ledger) result.commit = (await rec.commit(message)) ?? null;
-  result.checklist = checklist('post-deploy', deriveState(rec.file()));
+  result.checklist = checklist('post-deploy', deriveState(rec.file()), {
+    environments: Object.keys(ctx.config.environments),
+  });
   return result;
 }

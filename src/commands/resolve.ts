@@ -73,7 +73,9 @@ async function run(ctx: HotfixContext, input: ResolveInput, deps: Deps): Promise
   const eventType = action === 'applied' ? 'resolved' : 'rolled-back';
   const done = async (message: string) => {
     if (rec.file() !== ctx.ledger) result.commit = (await rec.commit(message)) ?? null;
-    result.checklist = checklist(action === 'applied' ? 'post-deploy' : 'rollback', deriveState(rec.file()));
+    result.checklist = checklist(action === 'applied' ? 'post-deploy' : 'rollback', deriveState(rec.file()), {
+      environments: Object.keys(ctx.config.environments),
+    });
     return result;
   };
 

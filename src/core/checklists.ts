@@ -22,6 +22,8 @@ interface ItemDef {
 export interface ChecklistFacts {
   /** down.sql exists and is not the unfilled template. */
   downWritten?: boolean;
+  /** Environments in the config: "every environment" means these, not just the ones touched. */
+  environments?: readonly string[];
 }
 
 const anyEnv = (state: HotfixState | undefined, pred: (env: HotfixState['envs'][number]) => boolean) =>
@@ -43,7 +45,7 @@ const DEFS: Record<ChecklistPhase, ItemDef[]> = {
     },
     {
       id: 'rollback-plan',
-      text: 'Rollback plan ready: down.sql written and tried',
+      text: 'Rollback plan ready: down.sql written (review it with the migration)',
       doneWhen: (_s, f) => f.downWritten === true,
     },
     { id: 'window', text: 'Low-traffic window chosen; lock_timeout/statement_timeout set for long locks' },
@@ -68,8 +70,13 @@ const DEFS: Record<ChecklistPhase, ItemDef[]> = {
     {
       id: 'recorded',
       text: 'Every environment shows the migration finished (hotfix status)',
-      doneWhen: (s) =>
-        (s?.envs.length ?? 0) > 0 && s!.envs.every((e) => e.state === 'deployed' || e.state === 'resolved'),
+      doneWhen: (s, f) => {
+        const finished = new Set(
+          s?.envs.filter((e) => e.state === 'deployed' || e.state === 'resolved').map((e) => e.name),
+        );
+        const wanted = f.environments ?? s?.envs.map((e) => e.name) ?? [];
+        return wanted.length > 0 && wanted.every((name) => finished.has(name));
+      },
     },
     { id: 'metrics', text: 'Error rate and database latency back to normal for an hour' },
     { id: 'maintenance-off', text: 'Maintenance mode off, writes resumed' },
