@@ -45,20 +45,22 @@ interface Located {
   packageJson: string | undefined;
 }
 
-function findUp(start: string, relative: string): string | undefined {
+/** Walks up from `start` to `boundary` (inclusive): a workspace root, never past the repository. */
+function findUp(start: string, relative: string, boundary: string): string | undefined {
   let dir = path.resolve(start);
+  const stop = path.resolve(boundary);
   for (;;) {
     const candidate = path.join(dir, relative);
     if (existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
+    if (dir === stop || parent === dir) return undefined;
     dir = parent;
   }
 }
 
 /** The project's own prisma: node_modules/.bin (walking up, for workspaces), else its package manager. */
-async function locate(root: string): Promise<Located | undefined> {
-  const bin = findUp(root, path.join('node_modules', '.bin', 'prisma'));
+async function locate(root: string, boundary: string): Promise<Located | undefined> {
+  const bin = findUp(root, path.join('node_modules', '.bin', 'prisma'), boundary);
   if (bin) {
     let packageJson: string | undefined;
     try {
@@ -79,7 +81,7 @@ async function locate(root: string): Promise<Located | undefined> {
     ['package-lock.json', 'npx', ['--no-install', 'prisma']],
   ];
   for (const [lockfile, file, prefix] of managers) {
-    if (findUp(root, lockfile))
+    if (findUp(root, lockfile, boundary))
       return { file, prefix, via: `${file} ${prefix.join(' ')}`, packageJson: undefined };
   }
   return undefined;
@@ -91,8 +93,8 @@ const VERSION_LINE = /^prisma\s*:\s*(\d+\.\d+\.\d+\S*)/im;
  * Finds the project's prisma and reads its version once (from its package.json when it can:
  * spawning `prisma --version` costs about a second).
  */
-export async function openPrisma(root: string, schema: string, exec: Exec): Promise<Prisma> {
-  const located = await locate(root);
+export async function openPrisma(root: string, schema: string, exec: Exec, boundary: string = root): Promise<Prisma> {
+  const located = await locate(root, boundary);
   if (!located) {
     throw infraError('PRISMA_MISSING', `No prisma CLI found for ${root}.`, {
       hint: 'Install it in the project: npm install -D prisma',

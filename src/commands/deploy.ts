@@ -13,7 +13,8 @@ import {
   unansweredIntent,
   type EnvCommandInput,
   type HotfixContext,
-  type Recorder,
+  settleFromDatabase,
+  withNote,
 } from './hotfix-context.js';
 import { readDbState } from './migrations.js';
 
@@ -67,8 +68,9 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
   };
 
   // A run that was killed between intent and outcome: settle it from the database first.
-  if (!input.dryRun && unansweredIntent(rec.file(), env))
-    result.reconciled = await reconcile(rec, ctx, state.latest(ctx.migration));
+  if (!input.dryRun && unansweredIntent(rec.file(), env)) {
+    result.reconciled = await settleFromDatabase(rec, ctx, 'deployed', 'applied', 'an earlier deploy was interrupted');
+  }
 
   const row = state.latest(ctx.migration);
   if (row && rowState(row) === 'applied') {
@@ -115,7 +117,7 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
   if (input.dryRun) return result;
 
   await confirmProtected(ctx, input, deps, `Apply ${state.pending.join(', ')}`);
-  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec);
+  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec, ctx.git.root);
   await rec.append([
     {
       type: 'intent',
@@ -124,10 +126,14 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
       details: { action: 'migrate deploy', migrations: state.pending },
     },
   ]);
-  const ran = await prisma.run(
-    { kind: 'deploy' },
-    { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
-  );
+  const ran = await prisma
+    .run({ kind: 'deploy' }, { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig })
+    .catch(async (error: unknown) => {
+      // prisma crashed or hung: the table says what it did before that.
+      const settled = await settleFromDatabase(rec, ctx, 'deployed', 'applied', 'prisma migrate deploy did not finish');
+      await rec.commit(`hotfix(${ctx.ledger.name}): deploy to ${env} interrupted`);
+      throw withNote(error, settled);
+    });
   const outcome = ran.outcome;
   if (outcome.kind === 'unreachable' || outcome.kind === 'lock-timeout') {
     await rec.append([
@@ -184,38 +190,9 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
   );
 }
 
-async function reconcile(
-  rec: Recorder,
-  ctx: HotfixContext,
-  row: ReturnType<Awaited<ReturnType<typeof readDbState>>['latest']>,
-): Promise<string> {
-  const state = row ? rowState(row) : undefined;
-  if (state === 'applied') {
-    await rec.append([
-      { type: 'deployed', outcome: 'ok', migration: ctx.migration, details: { reconciled: true } },
-    ]);
-    return 'an interrupted run had applied the migration; recorded as deployed';
-  }
-  if (state === 'failed') {
-    await rec.append([
-      {
-        type: 'deployed',
-        outcome: 'failed',
-        migration: ctx.migration,
-        details: { reconciled: true, logs: row?.logs?.slice(0, 1000) ?? null },
-      },
-    ]);
-    return 'an interrupted run had left the migration failed; recorded as failed';
-  }
-  await rec.append([
-    { type: 'deployed', outcome: 'skipped', migration: ctx.migration, details: { reconciled: true } },
-  ]);
-  return 'an interrupted run had not applied anything; recorded as not run';
-}
-
 async function finish(
   ctx: HotfixContext,
-  rec: Recorder,
+  rec: ReturnType<typeof recorder>,
   input: DeployInput,
   result: DeployResult,
   message: string,

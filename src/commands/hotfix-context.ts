@@ -5,7 +5,7 @@ import { acquireLock, type Lock } from '../adapters/fs-safe.js';
 import { openGit, type Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerStore } from '../adapters/ledger-store.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
-import { usageError } from '../core/errors.js';
+import { HotfixError, usageError } from '../core/errors.js';
 import {
   appendEvents,
   deriveState,
@@ -15,7 +15,9 @@ import {
 } from '../core/ledger.js';
 import { validateHotfixName } from '../core/names.js';
 import { resolveTarget, type Target } from '../core/target.js';
+import { rowState, type RowState } from '../adapters/db-reader.js';
 import type { Deps } from './deps.js';
+import { readDbState } from './migrations.js';
 
 /** What resolve, deploy (and later rollback) share: the hotfix, its environment, the lock, the ledger. */
 export interface HotfixContext {
@@ -168,4 +170,39 @@ export async function readSql(file: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Records what really happened from the database's own table, when prisma's answer is
+ * missing (it crashed, hung, or an earlier run was killed between intent and outcome).
+ */
+export async function settleFromDatabase(
+  rec: Recorder,
+  ctx: HotfixContext,
+  type: 'deployed' | 'resolved' | 'rolled-back',
+  desired: RowState,
+  why: string,
+): Promise<string> {
+  const migrationsDir = path.resolve(ctx.projectRoot, ctx.config.migrations);
+  const row = (await readDbState(ctx.target, migrationsDir)).latest(ctx.migration);
+  const state = row ? rowState(row) : undefined;
+  const details = { reconciled: why, rowState: state ?? 'absent' };
+  if (state === desired) {
+    await rec.append([{ type, outcome: 'ok', migration: ctx.migration, details }]);
+    return `${why}; the database shows ${ctx.migration} ${desired}: recorded as done`;
+  }
+  if (state === 'failed' && desired === 'applied') {
+    await rec.append([{ type, outcome: 'failed', migration: ctx.migration, details: { ...details, logs: row?.logs?.slice(0, 1000) ?? null } }]);
+    return `${why}; the database shows ${ctx.migration} failed: recorded as failed`;
+  }
+  await rec.append([{ type, outcome: 'skipped', migration: ctx.migration, details }]);
+  return `${why}; the database shows no change for ${ctx.migration}: recorded as not run`;
+}
+
+/** Adds what the ledger now says to an error, keeping its code and exit status. */
+export function withNote(error: unknown, note: string): Error {
+  if (error instanceof HotfixError) {
+    return new HotfixError(error.kind, error.code, `${error.message}\n${note}.`, { hint: error.hint, cause: error.cause, details: error.details });
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }

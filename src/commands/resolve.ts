@@ -11,6 +11,8 @@ import {
   confirmProtected,
   openHotfixContext,
   recorder,
+  settleFromDatabase,
+  withNote,
   type EnvCommandInput,
   type HotfixContext,
 } from './hotfix-context.js';
@@ -111,7 +113,7 @@ async function run(ctx: HotfixContext, input: ResolveInput, deps: Deps): Promise
     return done(`hotfix(${ctx.ledger.name}): ${env} already has ${ctx.migration}`);
   }
 
-  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec);
+  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec, ctx.git.root);
   if (action === 'applied') {
     if (input.skipCheck) result.check = `skipped: ${input.reason}`;
     else result.check = await checkDatabaseHasChange(ctx, prisma, state, migrationsDir);
@@ -125,10 +127,16 @@ async function run(ctx: HotfixContext, input: ResolveInput, deps: Deps): Promise
       details: { action: `migrate resolve --${action}`, check: result.check },
     },
   ]);
-  const ran = await prisma.run(
-    { kind: 'resolve', action, migration: ctx.migration },
-    { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
-  );
+  const ran = await prisma
+    .run(
+      { kind: 'resolve', action, migration: ctx.migration },
+      { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
+    )
+    .catch(async (error: unknown) => {
+      const settled = await settleFromDatabase(rec, ctx, eventType, action, 'prisma migrate resolve did not finish');
+      await rec.commit(`hotfix(${ctx.ledger.name}): resolve on ${env} interrupted`);
+      throw withNote(error, settled);
+    });
   const o = ran.outcome;
   if (o.kind === 'unreachable' || o.kind === 'lock-timeout') {
     await rec.append([

@@ -346,7 +346,7 @@ async function prepare(
   }
 
   if (input.fromSchema) {
-    const prisma = await openPrisma(projectRoot, config.schema, deps.exec);
+    const prisma = await openPrisma(projectRoot, config.schema, deps.exec, git.root);
     const schemaPath = config.schema;
     const up = await diff(
       prisma,

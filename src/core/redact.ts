@@ -19,10 +19,13 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out;
 }
 
-/** The secret parts of a database URL: the URL itself, its password (raw and decoded). */
+/**
+ * The secret parts of a database URL: its password, raw and decoded, and password-like query
+ * parameters. The rest (host, database) stays readable, which is what an error needs.
+ */
 export function secretsOfUrl(url: string | undefined): string[] {
   if (!url) return [];
-  const secrets = [url];
+  const secrets: string[] = [];
   try {
     const parsed = new URL(url);
     if (parsed.password) {
@@ -30,8 +33,12 @@ export function secretsOfUrl(url: string | undefined): string[] {
       const decoded = safeDecode(parsed.password);
       if (decoded !== parsed.password) secrets.push(decoded);
     }
+    for (const [key, value] of parsed.searchParams) {
+      if (/pass|secret|token|key/i.test(key) && value) secrets.push(value);
+    }
   } catch {
-    // Not parseable: the whole string is still masked.
+    // Not parseable: mask the whole string.
+    secrets.push(url);
   }
   return secrets;
 }

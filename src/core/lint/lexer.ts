@@ -201,6 +201,77 @@ export function lineAt(starts: readonly number[], offset: number): number {
 
 /** One line, whitespace collapsed, at most `max` characters. */
 export function excerpt(text: string, max = 100): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  const flat = text
+    .slice(0, max * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > max || text.length > max * 4 ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * Statement boundaries of PostgreSQL text, fast: one charCodeAt loop, no tokens built.
+ * Starts skip leading whitespace and comments; ends exclude `;` and trailing whitespace.
+ */
+export function pgStatementBounds(sql: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  const n = sql.length;
+  let from = 0;
+  let i = 0;
+  const push = (to: number) => {
+    const start = skipTrivia(sql, from, 'postgresql');
+    let end = to;
+    while (end > start && sql.charCodeAt(end - 1) <= 32) end -= 1;
+    if (start < end) out.push({ start, end });
+  };
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c === 59 /* ; */) {
+      push(i);
+      from = i + 1;
+      i += 1;
+    } else if (c === 39 /* ' */) {
+      const prev = sql.charCodeAt(i - 1);
+      const eString = (prev === 69 || prev === 101) && !isIdentChar(sql[i - 2]);
+      if (eString) {
+        i = quotedEnd(sql, i, "'", true);
+      } else {
+        let j = i + 1;
+        for (;;) {
+          const close = sql.indexOf("'", j);
+          if (close === -1) {
+            j = n;
+            break;
+          }
+          if (sql.charCodeAt(close + 1) === 39) {
+            j = close + 2;
+            continue;
+          }
+          j = close + 1;
+          break;
+        }
+        i = j;
+      }
+    } else if (c === 34 /* " */) {
+      const close = sql.indexOf('"', i + 1);
+      i = close === -1 ? n : close + 1;
+    } else if (c === 45 /* - */ && sql.charCodeAt(i + 1) === 45) {
+      const nl = sql.indexOf('\n', i);
+      i = nl === -1 ? n : nl;
+    } else if (c === 47 /* / */ && sql.charCodeAt(i + 1) === 42) {
+      i = commentEnd(sql, i, 'postgresql');
+    } else if (c === 36 /* $ */ && !isIdentChar(sql[i - 1])) {
+      DOLLAR_TAG.lastIndex = i;
+      const tag = DOLLAR_TAG.exec(sql);
+      if (tag) {
+        const close = sql.indexOf(tag[0], i + tag[0].length);
+        i = close === -1 ? n : close + tag[0].length;
+      } else {
+        i += 1;
+      }
+    } else {
+      i += 1;
+    }
+  }
+  push(n);
+  return out;
 }

@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import type { ParseResult } from 'libpg-query';
 import { infraError } from '../errors.js';
 
@@ -11,9 +12,20 @@ type ParseSync = (sql: string) => ParseResult;
 let parseSyncFn: ParseSync | undefined;
 let loading: Promise<void> | undefined;
 
-export function loadParser(): Promise<void> {
+export interface LoadParserOptions {
+  /**
+   * Run the parser's WebAssembly with V8's baseline compiler only (`--liftoff-only`, the
+   * default). A lint run is short: measured on 568 Prisma migrations, tiering up to TurboFan
+   * spent ~500 ms compiling for a run that takes ~180 ms without it. The flag only concerns
+   * WebAssembly, and nothing else in this process runs any.
+   */
+  baselineOnly?: boolean;
+}
+
+export function loadParser(options: LoadParserOptions = {}): Promise<void> {
   loading ??= (async () => {
     try {
+      if (options.baselineOnly !== false) v8.setFlagsFromString('--liftoff-only');
       const mod = await import('libpg-query');
       await mod.loadModule();
       parseSyncFn = mod.parseSync;

@@ -11,7 +11,7 @@ import type {
   RenameStmt,
   VariableSetStmt,
 } from 'libpg-query';
-import { excerpt, scanSql, skipTrivia } from './lexer.js';
+import { excerpt, pgStatementBounds, scanSql, skipTrivia } from './lexer.js';
 import { parsePg, syntaxErrorOf } from './parser.js';
 import type { RawFinding } from './types.js';
 
@@ -117,6 +117,27 @@ function typeNameOf(col: ColumnDef): string {
   return (names[names.length - 1] ?? '').toLowerCase();
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  int2: 'SMALLINT',
+  int4: 'INTEGER',
+  int8: 'BIGINT',
+  float4: 'REAL',
+  float8: 'DOUBLE PRECISION',
+  bool: 'BOOLEAN',
+  bpchar: 'CHAR',
+  varchar: 'VARCHAR',
+  numeric: 'DECIMAL',
+  timestamp: 'TIMESTAMP',
+  timestamptz: 'TIMESTAMPTZ',
+};
+
+function displayType(names: string[]): string {
+  const parts = names.filter((n) => n !== 'pg_catalog');
+  const last = parts[parts.length - 1] ?? '?';
+  if (parts.length > 1) return parts.map(q).join('.');
+  return TYPE_NAMES[last] ?? (/^[a-z][a-z0-9_]*$/.test(last) ? last.toUpperCase() : q(last));
+}
+
 function isZeroSetting(args: Node[] | undefined): boolean {
   const first = args?.[0];
   if (!first || !('A_Const' in first)) return false;
@@ -130,17 +151,20 @@ function withConcurrently(text: string): string {
   return text.replace(/^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ');
 }
 
-function migrationFolder(file: string | undefined): string | undefined {
+/** `<migrations>/<folder>_concurrently/migration.sql` for a migration.sql or down.sql path. */
+function splitTarget(file: string | undefined): string | undefined {
   if (!file) return undefined;
   const parts = file.split(/[\\/]/);
-  return parts.length >= 2 ? parts[parts.length - 2] : undefined;
+  const base = parts[parts.length - 1];
+  const folder = parts[parts.length - 2];
+  if ((base !== 'migration.sql' && base !== 'down.sql') || !folder) return undefined;
+  return [...parts.slice(0, -2), `${folder}_concurrently`, 'migration.sql'].join('/');
 }
 
 export function splitAdvice(file: string | undefined, text: string): string {
-  const folder = migrationFolder(file);
-  const target = folder ? `prisma/migrations/${folder}_concurrently/migration.sql` : 'a new migration folder';
+  const target = splitTarget(file);
   return (
-    `Move it into ${target} (a folder that sorts right after this one), containing only:\n` +
+    `Move it into ${target ?? 'a migration folder of its own'}${target ? ' (a folder that sorts right after this one)' : ''}, containing only:\n` +
     `  ${excerpt(text, 400)};\n` +
     'Nothing else may share that file (no SET, no BEGIN): set timeouts on the role or the connection instead ' +
     "(ALTER ROLE ... SET lock_timeout = '5s'). If it fails part way, drop the INVALID index and deploy again."
@@ -169,9 +193,37 @@ export function lintPostgres(sql: string, file: string | undefined): RawFinding[
   return ctx.findings;
 }
 
+const CREATE_TABLE_HEAD =
+  /CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP\s+|TEMPORARY\s+|UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"[^"]*"|[\w$]+)(?:\s*\.\s*(?:"[^"]*"|[\w$]+))?\s*\(/iy;
+
+/**
+ * The column list of a CREATE TABLE is most of a Prisma migration's text, and no rule reads
+ * it: the table is new, so nothing can be locked or rewritten. Blanking it (same length, new
+ * lines kept, so every offset stays put) before parsing halves the parser's work on this
+ * corpus. The parser still parses every statement (`CREATE TABLE "X" ()` is valid). Bodies
+ * with REFERENCES (a lock on another table), non-ASCII text (byte offsets) or anything after
+ * the closing parenthesis (INHERITS, PARTITION BY, AS) are left whole.
+ */
+export function elideCreateTableBodies(sql: string): string {
+  if (!/CREATE\s+(?:\w+\s+)?TABLE/i.test(sql)) return sql;
+  let out = '';
+  let from = 0;
+  for (const { start, end } of pgStatementBounds(sql)) {
+    CREATE_TABLE_HEAD.lastIndex = start;
+    if (!CREATE_TABLE_HEAD.test(sql) || sql.charCodeAt(end - 1) !== 41 /* ) */) continue;
+    const open = CREATE_TABLE_HEAD.lastIndex;
+    const body = sql.slice(open, end - 1);
+    // eslint-disable-next-line no-control-regex
+    if (/\bREFERENCES\b/i.test(body) || /[^\x00-\x7f]/.test(body)) continue;
+    out += sql.slice(from, open) + body.replace(/[^\n]/g, ' ');
+    from = end - 1;
+  }
+  return from === 0 ? sql : out + sql.slice(from);
+}
+
 function parseStatements(sql: string, ctx: Ctx): Stmt[] {
   try {
-    const result = parsePg(sql);
+    const result = parsePg(elideCreateTableBodies(sql));
     const toChar = byteToCharMapper(sql);
     const out: Stmt[] = [];
     for (const raw of result.stmts ?? []) {
@@ -206,7 +258,7 @@ function parseStatements(sql: string, ctx: Ctx): Stmt[] {
 
 function trimEnd(sql: string, end: number): number {
   let e = Math.min(end, sql.length);
-  while (e > 0 && /\s/.test(sql[e - 1] ?? '')) e -= 1;
+  while (e > 0 && sql.charCodeAt(e - 1) <= 32) e -= 1;
   return e;
 }
 
@@ -577,11 +629,7 @@ function alterCommand(
       return;
     case 'AT_AlterColumnType': {
       const def = cmd.def && 'ColumnDef' in cmd.def ? cmd.def.ColumnDef : undefined;
-      const type = def
-        ? strings(def.typeName?.names)
-            .filter((n) => n !== 'pg_catalog')
-            .join('.')
-        : '?';
+      const type = def ? displayType(strings(def.typeName?.names)) : '?';
       needs.time ??= `ALTER COLUMN ${col} TYPE`;
       push(
         ctx,

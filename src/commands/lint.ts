@@ -1,0 +1,254 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../adapters/config-loader.js';
+import { infraError, usageError } from '../core/errors.js';
+import { parseLedger } from '../core/ledger.js';
+import { countFindings, lintSql, loadParser, type LintFinding, type Provider } from '../core/lint/index.js';
+
+export interface LintInput {
+  /** Files, migration folders or migrations directories, relative to cwd. Empty: every migration. */
+  paths: string[];
+  /** Only the migrations that a `.hotfix/*.json` ledger names. */
+  hotfixOnly?: boolean | undefined;
+  /** Overrides the provider read from migration_lock.toml. */
+  provider?: Provider | undefined;
+}
+
+export interface LintDeps {
+  cwd: string;
+  /** --config, relative to cwd. */
+  configPath?: string | undefined;
+}
+
+export interface LintedFile {
+  /** Relative to cwd, forward slashes. */
+  path: string;
+  /** Migration folder name, when the file is in one. */
+  migration: string | undefined;
+  kind: 'migration' | 'down' | 'sql';
+  /** Named by a ledger: held to the stricter hotfix severities. */
+  hotfix: boolean;
+  provider: Provider;
+  errors: number;
+  warnings: number;
+}
+
+export interface LintResult {
+  command: 'lint';
+  files: LintedFile[];
+  findings: LintFinding[];
+  /** Unsuppressed error findings: the caller exits 1 when this is above 0. */
+  errors: number;
+  warnings: number;
+  infos: number;
+  /** Findings covered by a `hotfix-lint-disable-next-line` comment with a reason. */
+  suppressed: number;
+}
+
+const LEDGER_DIR = '.hotfix';
+const toPosix = (p: string) => p.split(path.sep).join('/');
+
+async function exists(p: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    const st = await fs.stat(p);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readText(file: string, shown: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (cause) {
+    throw infraError('LINT_READ_FAILED', `Could not read ${shown}: ${(cause as Error).message}`, {
+      hint: 'Check the file permissions.',
+      cause,
+    });
+  }
+}
+
+/** Migration folder names that a ledger names: the hotfix migrations. */
+export async function hotfixMigrations(cwd: string): Promise<Set<string>> {
+  const dir = path.join(cwd, LEDGER_DIR);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return new Set();
+  }
+  const out = new Set<string>();
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const shown = `${LEDGER_DIR}/${name}`;
+    const ledger = parseLedger(await readText(path.join(dir, name), shown), shown);
+    out.add(ledger.migration);
+  }
+  return out;
+}
+
+const PROVIDERS: Record<string, Provider> = {
+  postgresql: 'postgresql',
+  postgres: 'postgresql',
+  cockroachdb: 'postgresql',
+  mysql: 'mysql',
+  sqlite: 'sqlite',
+};
+
+/** Provider from `<migrations>/migration_lock.toml`, or undefined when there is none. */
+export async function providerOf(migrationsDir: string, cwd: string): Promise<Provider | undefined> {
+  const lock = path.join(migrationsDir, 'migration_lock.toml');
+  let text: string;
+  try {
+    text = await fs.readFile(lock, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const name = /^\s*provider\s*=\s*"([^"]+)"/m.exec(text)?.[1];
+  const provider = name ? PROVIDERS[name.toLowerCase()] : undefined;
+  if (!provider) {
+    throw usageError(
+      'LINT_PROVIDER_UNSUPPORTED',
+      `${toPosix(path.relative(cwd, lock))} names provider "${name ?? '?'}"; hotfix lint checks postgresql, mysql and sqlite.`,
+      { hint: 'Pass --provider postgresql|mysql|sqlite to lint the files anyway.' },
+    );
+  }
+  return provider;
+}
+
+interface Target {
+  abs: string;
+  migration: string | undefined;
+  kind: LintedFile['kind'];
+  migrationsDir: string | undefined;
+}
+
+async function migrationFolderTargets(
+  folder: string,
+  migrationsDir: string,
+  withDown: boolean,
+): Promise<Target[]> {
+  const name = path.basename(folder);
+  const out: Target[] = [];
+  const sql = path.join(folder, 'migration.sql');
+  if ((await exists(sql)) === 'file')
+    out.push({ abs: sql, migration: name, kind: 'migration', migrationsDir });
+  const down = path.join(folder, 'down.sql');
+  if (withDown && (await exists(down)) === 'file')
+    out.push({ abs: down, migration: name, kind: 'down', migrationsDir });
+  return out;
+}
+
+async function migrationsDirTargets(
+  dir: string,
+  hotfixes: Set<string>,
+  hotfixOnly: boolean,
+): Promise<Target[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  const out: Target[] = [];
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const isHotfix = hotfixes.has(entry.name);
+    if (hotfixOnly && !isHotfix) continue;
+    out.push(...(await migrationFolderTargets(path.join(dir, entry.name), dir, isHotfix)));
+  }
+  return out;
+}
+
+async function pathTargets(
+  cwd: string,
+  p: string,
+  hotfixes: Set<string>,
+  hotfixOnly: boolean,
+): Promise<Target[]> {
+  const abs = path.resolve(cwd, p);
+  const kind = await exists(abs);
+  if (!kind) {
+    throw usageError('LINT_PATH_NOT_FOUND', `${p} does not exist.`, {
+      hint: 'Give a .sql file, a migration folder, or the migrations directory (paths are relative to the project root).',
+    });
+  }
+  if (kind === 'file') {
+    const base = path.basename(abs);
+    const folder = path.dirname(abs);
+    const inMigration = base === 'migration.sql' || base === 'down.sql';
+    return [
+      {
+        abs,
+        migration: inMigration ? path.basename(folder) : undefined,
+        kind: base === 'migration.sql' ? 'migration' : base === 'down.sql' ? 'down' : 'sql',
+        migrationsDir: inMigration ? path.dirname(folder) : folder,
+      },
+    ];
+  }
+  if ((await exists(path.join(abs, 'migration.sql'))) === 'file') {
+    return migrationFolderTargets(abs, path.dirname(abs), true);
+  }
+  return migrationsDirTargets(abs, hotfixes, hotfixOnly);
+}
+
+/**
+ * `hotfix lint [paths...]`: lints migration SQL. With no paths, every migration under the
+ * configured migrations directory, and the down.sql of the hotfix ones. Migrations that a
+ * ledger names are linted with the stricter hotfix severities.
+ */
+export async function lint(input: LintInput, deps: LintDeps): Promise<LintResult> {
+  const hotfixes = await hotfixMigrations(deps.cwd);
+  const hotfixOnly = input.hotfixOnly === true;
+  const targets: Target[] = [];
+  let defaultDir: string | undefined;
+  if (input.paths.length === 0) {
+    const config = await loadConfig(deps.cwd, deps.configPath);
+    defaultDir = path.resolve(deps.cwd, config.migrations);
+    if ((await exists(defaultDir)) !== 'dir') {
+      throw usageError('LINT_NO_MIGRATIONS', `No migrations directory at ${config.migrations}.`, {
+        hint: 'Run hotfix lint from the project root, set "migrations" in hotfix.config.json, or pass the files to lint.',
+      });
+    }
+    targets.push(...(await migrationsDirTargets(defaultDir, hotfixes, hotfixOnly)));
+  } else {
+    for (const p of input.paths) targets.push(...(await pathTargets(deps.cwd, p, hotfixes, hotfixOnly)));
+  }
+
+  const providers = new Map<string, Provider | undefined>();
+  const providerFor = async (dir: string | undefined): Promise<Provider> => {
+    if (input.provider) return input.provider;
+    const key = dir ?? defaultDir ?? '';
+    if (!providers.has(key)) providers.set(key, key ? await providerOf(key, deps.cwd) : undefined);
+    return providers.get(key) ?? 'postgresql';
+  };
+
+  // Read every file while the parser's WebAssembly compiles (it is only loaded when needed).
+  const jobs: { target: Target; shown: string; provider: Provider; sql: string }[] = [];
+  let parser: Promise<void> | undefined;
+  const seen = new Set<string>();
+  for (const target of targets) {
+    if (seen.has(target.abs)) continue;
+    seen.add(target.abs);
+    const shown = toPosix(path.relative(deps.cwd, target.abs)) || path.basename(target.abs);
+    const provider = await providerFor(target.migrationsDir);
+    if (provider === 'postgresql' && !parser) {
+      parser = loadParser();
+      parser.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled meanwhile
+    }
+    jobs.push({ target, shown, provider, sql: await readText(target.abs, shown) });
+  }
+  await parser;
+
+  const files: LintedFile[] = [];
+  const findings: LintFinding[] = [];
+  for (const { target, shown, provider, sql } of jobs) {
+    const hotfix = target.migration !== undefined && hotfixes.has(target.migration);
+    const found = lintSql(sql, { provider, hotfix, file: shown });
+    const counts = countFindings(found);
+    files.push({
+      path: shown,
+      migration: target.migration,
+      kind: target.kind,
+      hotfix,
+      provider,
+      errors: counts.errors,
+      warnings: counts.warnings,
+    });
+    findings.push(...found);
+  }
+  return { command: 'lint', files, findings, ...countFindings(findings) };
+}

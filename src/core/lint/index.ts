@@ -1,0 +1,85 @@
+import { lintBasic } from './basic.js';
+import { excerpt, lineAt, lineStarts } from './lexer.js';
+import { loadParser } from './parser.js';
+import { lintPostgres } from './postgres.js';
+import { getRule, severityOf } from './rules.js';
+import { applySuppressions, parseSuppressions } from './suppress.js';
+import type { LintFinding, LintOptions, RawFinding, Severity } from './types.js';
+
+export type { LintFinding, LintOptions, Provider, Severity } from './types.js';
+export { RULES, getRule, isRuleId, severityOf, type LintRule, type RuleId } from './rules.js';
+export { isParserLoaded, loadParser } from './parser.js';
+export { SUPPRESS_DIRECTIVE, parseSuppressions, type Suppression } from './suppress.js';
+export {
+  DEFAULT_TIMEOUTS,
+  PREAMBLE_MARKER,
+  addTimeoutsPreamble,
+  planConcurrentlySplit,
+  type ConcurrentlySplit,
+  type TimeoutOptions,
+} from './preamble.js';
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/**
+ * Lints one migration file. Pure and synchronous; for PostgreSQL the parser must have been
+ * loaded first (`await loadParser()`), or use lintSqlAsync.
+ */
+export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
+  const raw: RawFinding[] =
+    opts.provider === 'postgresql' ? lintPostgres(sql, opts.file) : lintBasic(sql, opts.provider);
+  const sups = parseSuppressions(sql, opts.provider);
+  const applied = sups.length > 0 ? applySuppressions(raw, sups).findings : raw;
+  if (applied.length === 0) return [];
+  const starts = lineStarts(sql);
+  const findings = applied.map((f): LintFinding => {
+    const finding: LintFinding = {
+      rule: f.rule,
+      severity: severityOf(f.rule, opts.hotfix),
+      ...(opts.file !== undefined ? { file: opts.file } : {}),
+      line: lineAt(starts, f.start),
+      statement: excerpt(sql.slice(f.start, f.end)),
+      message: f.message,
+      fix: f.fix ?? getRule(f.rule)?.safe ?? '',
+    };
+    const by = (f as { suppressedBy?: string }).suppressedBy;
+    if (by !== undefined) finding.suppressed = { reason: by };
+    return finding;
+  });
+  return findings.sort(
+    (a, b) =>
+      a.line - b.line ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0),
+  );
+}
+
+export async function lintSqlAsync(sql: string, opts: LintOptions): Promise<LintFinding[]> {
+  if (opts.provider === 'postgresql') await loadParser();
+  return lintSql(sql, opts);
+}
+
+/** Counts that decide exit codes: suppressed findings do not count. */
+export function countFindings(findings: readonly LintFinding[]): {
+  errors: number;
+  warnings: number;
+  infos: number;
+  suppressed: number;
+} {
+  let errors = 0;
+  let warnings = 0;
+  let infos = 0;
+  let suppressed = 0;
+  for (const f of findings) {
+    if (f.suppressed) suppressed += 1;
+    else if (f.severity === 'error') errors += 1;
+    else if (f.severity === 'warning') warnings += 1;
+    else infos += 1;
+  }
+  return { errors, warnings, infos, suppressed };
+}
+
+/** Findings that block deploy/rollback on a protected environment (unless --accept-risk). */
+export function blockingFindings(findings: readonly LintFinding[]): LintFinding[] {
+  return findings.filter((f) => f.severity === 'error' && !f.suppressed);
+}
