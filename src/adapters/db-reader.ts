@@ -36,8 +36,13 @@ export interface DbReader {
 const SELECT_MIGRATIONS = `SELECT id, migration_name, checksum, started_at, finished_at, rolled_back_at, applied_steps_count, logs
   FROM _prisma_migrations ORDER BY started_at, migration_name`;
 
-const iso = (value: unknown): string | null =>
-  value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value);
+function iso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value);
+}
 
 function toRow(r: Record<string, unknown>): MigrationRow {
   return {
@@ -48,7 +53,7 @@ function toRow(r: Record<string, unknown>): MigrationRow {
     finishedAt: iso(r.finished_at),
     rolledBackAt: iso(r.rolled_back_at),
     appliedStepsCount: Number(r.applied_steps_count ?? 0),
-    logs: r.logs === null || r.logs === undefined ? null : String(r.logs),
+    logs: typeof r.logs === 'string' ? r.logs : null,
   };
 }
 

@@ -93,7 +93,12 @@ const VERSION_LINE = /^prisma\s*:\s*(\d+\.\d+\.\d+\S*)/im;
  * Finds the project's prisma and reads its version once (from its package.json when it can:
  * spawning `prisma --version` costs about a second).
  */
-export async function openPrisma(root: string, schema: string, exec: Exec, boundary: string = root): Promise<Prisma> {
+export async function openPrisma(
+  root: string,
+  schema: string,
+  exec: Exec,
+  boundary: string = root,
+): Promise<Prisma> {
   const located = await locate(root, boundary);
   if (!located) {
     throw infraError('PRISMA_MISSING', `No prisma CLI found for ${root}.`, {

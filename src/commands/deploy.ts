@@ -69,7 +69,13 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
 
   // A run that was killed between intent and outcome: settle it from the database first.
   if (!input.dryRun && unansweredIntent(rec.file(), env)) {
-    result.reconciled = await settleFromDatabase(rec, ctx, 'deployed', 'applied', 'an earlier deploy was interrupted');
+    result.reconciled = await settleFromDatabase(
+      rec,
+      ctx,
+      'deployed',
+      'applied',
+      'an earlier deploy was interrupted',
+    );
   }
 
   const row = state.latest(ctx.migration);
@@ -127,10 +133,19 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
     },
   ]);
   const ran = await prisma
-    .run({ kind: 'deploy' }, { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig })
+    .run(
+      { kind: 'deploy' },
+      { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
+    )
     .catch(async (error: unknown) => {
       // prisma crashed or hung: the table says what it did before that.
-      const settled = await settleFromDatabase(rec, ctx, 'deployed', 'applied', 'prisma migrate deploy did not finish');
+      const settled = await settleFromDatabase(
+        rec,
+        ctx,
+        'deployed',
+        'applied',
+        'prisma migrate deploy did not finish',
+      );
       await rec.commit(`hotfix(${ctx.ledger.name}): deploy to ${env} interrupted`);
       throw withNote(error, settled);
     });

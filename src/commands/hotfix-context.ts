@@ -192,7 +192,14 @@ export async function settleFromDatabase(
     return `${why}; the database shows ${ctx.migration} ${desired}: recorded as done`;
   }
   if (state === 'failed' && desired === 'applied') {
-    await rec.append([{ type, outcome: 'failed', migration: ctx.migration, details: { ...details, logs: row?.logs?.slice(0, 1000) ?? null } }]);
+    await rec.append([
+      {
+        type,
+        outcome: 'failed',
+        migration: ctx.migration,
+        details: { ...details, logs: row?.logs?.slice(0, 1000) ?? null },
+      },
+    ]);
     return `${why}; the database shows ${ctx.migration} failed: recorded as failed`;
   }
   await rec.append([{ type, outcome: 'skipped', migration: ctx.migration, details }]);
@@ -202,7 +209,11 @@ export async function settleFromDatabase(
 /** Adds what the ledger now says to an error, keeping its code and exit status. */
 export function withNote(error: unknown, note: string): Error {
   if (error instanceof HotfixError) {
-    return new HotfixError(error.kind, error.code, `${error.message}\n${note}.`, { hint: error.hint, cause: error.cause, details: error.details });
+    return new HotfixError(error.kind, error.code, `${error.message}\n${note}.`, {
+      hint: error.hint,
+      cause: error.cause,
+      details: error.details,
+    });
   }
   return error instanceof Error ? error : new Error(String(error));
 }

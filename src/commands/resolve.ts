@@ -133,7 +133,13 @@ async function run(ctx: HotfixContext, input: ResolveInput, deps: Deps): Promise
       { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
     )
     .catch(async (error: unknown) => {
-      const settled = await settleFromDatabase(rec, ctx, eventType, action, 'prisma migrate resolve did not finish');
+      const settled = await settleFromDatabase(
+        rec,
+        ctx,
+        eventType,
+        action,
+        'prisma migrate resolve did not finish',
+      );
       await rec.commit(`hotfix(${ctx.ledger.name}): resolve on ${env} interrupted`);
       throw withNote(error, settled);
     });

@@ -29,7 +29,12 @@ describe('prisma adapter under faults (fake prisma: fault injection only)', () =
     const prisma = await openPrisma(fakeProject('6.19.3'), 'prisma/schema.prisma', exec);
     expect(prisma.version).toBe('6.19.3');
     expect(prisma.major).toBe(6);
-    expect(prisma.argv({ kind: 'deploy' }, target)).toEqual(['migrate', 'deploy', '--schema', 'prisma/schema.prisma']);
+    expect(prisma.argv({ kind: 'deploy' }, target)).toEqual([
+      'migrate',
+      'deploy',
+      '--schema',
+      'prisma/schema.prisma',
+    ]);
   });
 
   it('refuses an unsupported major and a project without prisma', async () => {

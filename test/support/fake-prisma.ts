@@ -22,5 +22,8 @@ else process.exit(0);
   const file = path.join(pkg, 'build', 'index.js');
   writeFileSync(file, script);
   chmodSync(file, 0o755);
-  symlinkSync(path.join('..', 'prisma', 'build', 'index.js'), path.join(dir, 'node_modules', '.bin', 'prisma'));
+  symlinkSync(
+    path.join('..', 'prisma', 'build', 'index.js'),
+    path.join(dir, 'node_modules', '.bin', 'prisma'),
+  );
 }
