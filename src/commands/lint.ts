@@ -78,7 +78,7 @@ export async function hotfixMigrations(cwd: string): Promise<Set<string>> {
     return new Set();
   }
   const out = new Set<string>();
-  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
     const shown = `${LEDGER_DIR}/${name}`;
     const ledger = parseLedger(await readText(path.join(dir, name), shown), shown);
     out.add(ledger.migration);

@@ -86,7 +86,13 @@ describe('ledger', () => {
         outcome: 'skipped',
         env: { name: 'staging', fingerprint: 'ffffffffffff' },
       },
-      { ...base, type: 'intent', command: 'resolve', outcome: 'pending', env: { name: 'eu', fingerprint: 'eeeeeeeeeeee' } },
+      {
+        ...base,
+        type: 'intent',
+        command: 'resolve',
+        outcome: 'pending',
+        env: { name: 'eu', fingerprint: 'eeeeeeeeeeee' },
+      },
     ]);
     const state = deriveState(f);
     expect(state.checksum).toBe('a'.repeat(64));

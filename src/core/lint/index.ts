@@ -79,6 +79,11 @@ export function countFindings(findings: readonly LintFinding[]): {
   return { errors, warnings, infos, suppressed };
 }
 
+/** The suppressed findings, with their reasons: what `hotfix verify` lists. */
+export function suppressedFindings(findings: readonly LintFinding[]): LintFinding[] {
+  return findings.filter((f) => f.suppressed !== undefined);
+}
+
 /** Findings that block deploy/rollback on a protected environment (unless --accept-risk). */
 export function blockingFindings(findings: readonly LintFinding[]): LintFinding[] {
   return findings.filter((f) => f.severity === 'error' && !f.suppressed);

@@ -233,9 +233,10 @@ function parseStatements(sql: string, ctx: Ctx): Stmt[] {
       out.push({ node: raw.stmt, start: skipTrivia(sql, loc, 'postgresql'), end: trimEnd(sql, end) });
     }
     return out;
-  } catch {
+  } catch (whole) {
     // One bad statement must not hide the others: parse them one by one.
     const out: Stmt[] = [];
+    const before = ctx.findings.length;
     for (const chunk of scanSql(sql, 'postgresql').statements) {
       const text = sql.slice(chunk.start, chunk.end);
       try {
@@ -251,6 +252,17 @@ function parseStatements(sql: string, ctx: Ctx): Stmt[] {
           message: `PostgreSQL parser: ${e.message}. This statement was not checked.`,
         });
       }
+    }
+    if (ctx.findings.length === before) {
+      // Each statement parses alone, so the fault is between them (an unterminated comment...).
+      const e = syntaxErrorOf(whole);
+      const at = Math.min(byteToCharMapper(sql)(e.cursor ?? 0), Math.max(0, sql.length - 1));
+      ctx.findings.push({
+        rule: 'parse-error',
+        start: at,
+        end: Math.min(sql.length, at + 60),
+        message: `PostgreSQL parser: ${e.message}. The file may not run as written.`,
+      });
     }
     return out;
   }
