@@ -3,6 +3,10 @@ import { exec } from './adapters/exec.js';
 import type { Deps } from './commands/deps.js';
 import { start } from './commands/start.js';
 import { status } from './commands/status.js';
+import { lint } from './commands/lint.js';
+import { DEFAULT_TIMEOUTS } from './core/lint/preamble.js';
+import type { Provider } from './core/lint/index.js';
+import { lintJson, renderLint } from './ui/lint.js';
 import { ExitCode, HotfixError, isHotfixError } from './core/errors.js';
 import { redact } from './core/redact.js';
 import { deploy } from './commands/deploy.js';
@@ -98,11 +102,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--no-commit', 'leave the new files staged instead of committing them')
     .option('--dry-run', 'print what would be done, change nothing')
     .option('--reason <text>', 'why, recorded in the ledger')
+    .option('--timeouts', 'wrap migration.sql in SET lock_timeout / statement_timeout (PostgreSQL, MySQL)')
+    .option('--lock-timeout <duration>', 'lock_timeout for --timeouts', DEFAULT_TIMEOUTS.lockTimeout)
+    .option(
+      '--statement-timeout <duration>',
+      'statement_timeout for --timeouts',
+      DEFAULT_TIMEOUTS.statementTimeout,
+    )
     .option('--json', 'print one JSON document on stdout')
     .action(
       async (
         name: string,
         opts: {
+          timeouts?: boolean;
+          lockTimeout: string;
+          statementTimeout: string;
           sql?: string;
           fromSchema?: boolean;
           base?: string;
@@ -124,6 +138,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             commit: opts.commit,
             dryRun: opts.dryRun === true,
             reason: opts.reason,
+            timeouts: opts.timeouts
+              ? { lockTimeout: opts.lockTimeout, statementTimeout: opts.statementTimeout }
+              : undefined,
           },
           deps(program.opts()),
         );
@@ -199,6 +216,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       .argument('<name>', 'hotfix name'),
   )
     .option('--include-pending', 'also apply other pending migrations that would go out with it')
+    .option(
+      '--accept-risk',
+      'run despite error-severity lint findings on a protected environment (needs --reason)',
+    )
     .option('--dry-run', 'print the SQL that would run, change nothing')
     .action(
       async (
@@ -210,6 +231,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           commit: boolean;
           json?: boolean;
           includePending?: boolean;
+          acceptRisk?: boolean;
           dryRun?: boolean;
         },
       ) => {
@@ -222,6 +244,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             yes: opts.yes,
             commit: opts.commit,
             includePending: opts.includePending,
+            acceptRisk: opts.acceptRisk,
             dryRun: opts.dryRun,
           },
           deps(program.opts()),
@@ -229,6 +252,33 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderDeploy(chalkOut, result));
       },
     );
+
+  program
+    .command('lint')
+    .description('check migration SQL for statements that lock or break a live database')
+    .argument(
+      '[paths...]',
+      'SQL files, migration folders or the migrations folder (default: every migration)',
+    )
+    .option('--hotfix-only', 'only the migrations of recorded hotfixes')
+    .addOption(
+      new Option('--provider <provider>', 'override the provider of migration_lock.toml').choices([
+        'postgresql',
+        'mysql',
+        'sqlite',
+      ]),
+    )
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (paths: string[], opts: { hotfixOnly?: boolean; provider?: Provider; json?: boolean }) => {
+      json = opts.json === true;
+      const d = deps(program.opts());
+      const result = await lint(
+        { paths, hotfixOnly: opts.hotfixOnly, provider: opts.provider },
+        { cwd: d.cwd, configPath: d.configPath },
+      );
+      out(json ? `${JSON.stringify(lintJson(result), null, 2)}\n` : renderLint(chalkOut, result));
+      if (result.errors > 0) exitCode = ExitCode.findings;
+    });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -17,9 +17,13 @@ import {
   withNote,
 } from './hotfix-context.js';
 import { readDbState } from './migrations.js';
+import { lintFiles, relativeTo, type LintSummary } from './lint-gate.js';
+import { blockingFindings } from '../core/lint/index.js';
 
 export interface DeployInput extends EnvCommandInput {
   includePending?: boolean;
+  /** Run despite error-severity lint findings on a protected environment (needs --reason). */
+  acceptRisk?: boolean;
 }
 
 export interface DeployResult {
@@ -36,9 +40,16 @@ export interface DeployResult {
   reconciled: string | null;
   commit: string | null;
   checklist: ChecklistItem[];
+  lint: LintSummary | null;
 }
 
 export async function deploy(input: DeployInput, deps: Deps): Promise<DeployResult> {
+  if (input.acceptRisk && !input.reason) {
+    throw usageError(
+      'ACCEPT_RISK_NEEDS_REASON',
+      '--accept-risk needs --reason TEXT: the ledger records why the risk was accepted.',
+    );
+  }
   const ctx = await openHotfixContext(input, deps, 'deploy');
   try {
     return await run(ctx, input, deps);
@@ -65,6 +76,7 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
     reconciled: null,
     commit: null,
     checklist: [],
+    lint: null,
   };
 
   // A run that was killed between intent and outcome: settle it from the database first.
@@ -120,7 +132,29 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
       sql: await fs.readFile(path.join(migrationsDir, migration, 'migration.sql'), 'utf8'),
     });
   }
+  const relDir = relativeTo(ctx.projectRoot, migrationsDir);
+  result.lint = await lintFiles(
+    result.sql.map((m) => ({
+      file: `${relDir}/${m.migration}/migration.sql`,
+      sql: m.sql,
+      hotfix: m.migration === ctx.migration,
+    })),
+    migrationsDir,
+    ctx.projectRoot,
+  );
+  const blocking = blockingFindings(result.lint.findings);
   if (input.dryRun) return result;
+  // Dangerous SQL blocks only where it hurts: protected environments, unless accepted on record.
+  if (ctx.target.env.protected && blocking.length > 0 && !input.acceptRisk) {
+    throw findingsError(
+      'LINT_BLOCKED',
+      `${blocking.length} error-severity lint finding(s) in what would run on protected "${env}": ${[...new Set(blocking.map((f) => `${f.rule} (${f.file ?? ''}:${f.line})`))].join(', ')}`,
+      {
+        hint: 'Make the SQL safe (hotfix lint shows the fix), suppress a statement with a reason (-- hotfix-lint-disable-next-line <rule> -- <why>), or pass --accept-risk --reason TEXT.',
+        details: { findings: blocking },
+      },
+    );
+  }
 
   await confirmProtected(ctx, input, deps, `Apply ${state.pending.join(', ')}`);
   const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec, ctx.git.root);
@@ -129,7 +163,11 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
       type: 'intent',
       outcome: 'pending',
       migration: ctx.migration,
-      details: { action: 'migrate deploy', migrations: state.pending },
+      details: {
+        action: 'migrate deploy',
+        migrations: state.pending,
+        ...(blocking.length > 0 ? { acceptedRisk: [...new Set(blocking.map((f) => f.rule))] } : {}),
+      },
     },
   ]);
   const ran = await prisma

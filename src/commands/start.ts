@@ -20,6 +20,9 @@ import {
   validateHotfixName,
 } from '../core/names.js';
 import { downTemplate, migrationTemplate } from '../core/templates.js';
+import { addTimeoutsPreamble, checkTimeouts } from '../core/lint/preamble.js';
+import { lintDetails, lintFiles, type LintSummary } from './lint-gate.js';
+import { providerOf } from './lint.js';
 import type { Deps } from './deps.js';
 
 export interface StartInput {
@@ -31,6 +34,8 @@ export interface StartInput {
   commit: boolean;
   dryRun: boolean;
   reason?: string | undefined;
+  /** Add SET lock_timeout / statement_timeout around migration.sql. */
+  timeouts?: { lockTimeout: string; statementTimeout: string } | undefined;
 }
 
 export type MigrationSource = 'sql-file' | 'schema-diff' | 'template';
@@ -62,6 +67,7 @@ export interface StartResult {
   down: string;
   next: string[];
   checklist: ChecklistItem[];
+  lint: LintSummary;
 }
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
@@ -94,6 +100,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       'Choose one migration source: --sql FILE or --from-schema, not both.',
     );
   }
+  if (input.timeouts) checkTimeouts(input.timeouts);
   const git = await openGit(deps.cwd);
   const projectRoot = path.resolve(deps.cwd);
   const config = await loadConfig(projectRoot, deps.configPath);
@@ -106,6 +113,20 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
     const plan = await prepare(name, input, deps, git, config, projectRoot);
     const ledgerRel = ledger.relativePath(name);
     const relDir = toPosix(path.relative(git.root, plan.migrationDir));
+    const migrationsDir = path.resolve(projectRoot, config.migrations);
+    if (input.timeouts && plan.source !== 'template') {
+      const provider = (await providerOf(migrationsDir, projectRoot)) ?? 'postgresql';
+      plan.sql = addTimeoutsPreamble(plan.sql, { ...input.timeouts, provider });
+    }
+    // Linted before anything is written: the findings are shown, recorded, and never block start.
+    const lintSummary = await lintFiles(
+      [
+        { file: `${relDir}/migration.sql`, sql: plan.sql, hotfix: true },
+        { file: `${relDir}/down.sql`, sql: plan.down, hotfix: true },
+      ],
+      migrationsDir,
+      projectRoot,
+    );
     const checksum = sha256(plan.sql);
     const result: StartResult = {
       command: 'start',
@@ -130,6 +151,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       down: plan.down,
       next: nextSteps(name, config, plan.source),
       checklist: [],
+      lint: lintSummary,
     };
     if (input.dryRun) {
       result.checklist = checklist('pre-deploy', undefined, { downWritten: plan.downSource !== 'template' });
@@ -160,7 +182,15 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
           source: plan.source,
           down: plan.downSource,
           ...(input.sqlFile ? { sqlFile: path.basename(input.sqlFile) } : {}),
+          ...(input.timeouts && plan.source !== 'template' ? { timeouts: input.timeouts } : {}),
         },
+      },
+      {
+        ...common,
+        type: 'linted',
+        outcome: lintSummary.errors > 0 ? 'failed' : 'ok',
+        migration: plan.migrationName,
+        details: lintDetails(lintSummary),
       },
     ];
     const file = createLedger(

@@ -5,6 +5,8 @@ import type { StartResult } from '../commands/start.js';
 import type { StatusResult } from '../commands/status.js';
 import type { DeployResult } from '../commands/deploy.js';
 import type { ResolveResult } from '../commands/resolve.js';
+import type { LintSummary } from '../commands/lint-gate.js';
+import { renderLintFindings } from './lint.js';
 
 /** Colour only for a person at a terminal: never in CI, pipes, or with NO_COLOR. */
 export function makeChalk(
@@ -49,6 +51,7 @@ export function renderStart(c: ChalkInstance, r: StartResult): string {
   if (r.dryRun) {
     lines.push('', c.bold('migration.sql'), indent(r.sql), c.bold('down.sql'), indent(r.down));
   }
+  lines.push('', ...renderLintSection(c, r.lint));
   lines.push('', c.bold('Next'), ...r.next.map((step, i) => `  ${i + 1}. ${step}`));
   lines.push('', ...renderChecklist(c, 'pre-deploy', r.checklist));
   return `${lines.join('\n')}\n`;
@@ -135,6 +138,7 @@ export function renderDeploy(c: ChalkInstance, r: DeployResult): string {
     lines.push(`  _prisma_migrations shows ${r.migration} finished`);
   }
   if (r.commit) lines.push(`  ledger committed ${r.commit.slice(0, 12)}`);
+  if (r.lint && r.lint.findings.length > 0) lines.push('', ...renderLintSection(c, r.lint));
   if (!r.dryRun) lines.push('', ...renderChecklist(c, 'post-deploy', r.checklist));
   return `${lines.join('\n')}\n`;
 }
@@ -154,4 +158,16 @@ export function renderResolve(c: ChalkInstance, r: ResolveResult): string {
   if (r.commit) lines.push(`  ledger committed ${r.commit.slice(0, 12)}`);
   lines.push('', ...renderChecklist(c, r.action === 'applied' ? 'post-deploy' : 'rollback', r.checklist));
   return `${lines.join('\n')}\n`;
+}
+
+/** Errors and warnings in full; infos (advice) only counted, so the important ones stand out. */
+function renderLintSection(c: ChalkInstance, lint: LintSummary): string[] {
+  const shown = lint.findings.filter((f) => f.severity !== 'info' || f.suppressed);
+  const head = `${c.bold('Lint')}: ${lint.errors} error(s), ${lint.warnings} warning(s), ${lint.infos} info, ${lint.suppressed} suppressed`;
+  if (shown.length === 0) return [head];
+  return [
+    head,
+    ...renderLintFindings(c, shown, '  '),
+    ...(lint.infos > 0 ? ['  (hotfix lint <file> shows the info-level advice too)'] : []),
+  ];
 }

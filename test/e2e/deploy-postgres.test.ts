@@ -77,13 +77,51 @@ describe('hotfix deploy (PostgreSQL)', () => {
       expect(snapshot(s.project.dir)).toEqual(before);
     });
 
-    test('with --include-pending both apply and the hotfix is recorded as deployed', async () => {
+    test('an index built without CONCURRENTLY is blocked on protected production (exit 1), nothing applied', async () => {
+      const before = snapshot(s.project.dir);
       const r = await runHotfix(
         s.project.dir,
         ['deploy', 'title-index', '--env', 'production', '--yes', '--include-pending'],
         s.env,
       );
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toContain('create-index-non-concurrently');
+      expect(r.stderr).toContain('--accept-risk --reason');
+      expect((await prismaMigrations(s.db.url)).map((m) => m.migration_name)).toEqual([
+        '20240101000000_init',
+      ]);
+      expect(snapshot(s.project.dir)).toEqual(before);
+      const noReason = await runHotfix(
+        s.project.dir,
+        ['deploy', 'title-index', '--env', 'production', '--yes', '--accept-risk'],
+        s.env,
+      );
+      expect(noReason.exitCode).toBe(2);
+      expect(noReason.stderr).toContain('--accept-risk needs --reason');
+    });
+
+    test('with --include-pending and the risk accepted on record, both apply and the hotfix is recorded as deployed', async () => {
+      const r = await runHotfix(
+        s.project.dir,
+        [
+          'deploy',
+          'title-index',
+          '--env',
+          'production',
+          '--yes',
+          '--include-pending',
+          '--accept-risk',
+          '--reason',
+          'Post is small, the lock lasts ms',
+        ],
+        s.env,
+      );
       expect(r.exitCode, r.stderr).toBe(0);
+      const intent = ledgerOf(s, 'title-index').events.find((e: { type: string }) => e.type === 'intent');
+      expect(intent).toMatchObject({
+        reason: 'Post is small, the lock lasts ms',
+        details: { acceptedRisk: expect.arrayContaining(['create-index-non-concurrently']) },
+      });
       const rows = await prismaMigrations(s.db.url);
       expect(rows.map((m) => [m.migration_name, m.finished])).toEqual([
         ['20240101000000_init', true],
@@ -107,7 +145,7 @@ describe('hotfix deploy (PostgreSQL)', () => {
       await startWithSql(
         s,
         'bad-fix',
-        'ALTER TABLE "User" ADD COLUMN "flag" BOOLEAN;\nUPDATE "User" SET "nope" = 1;\n',
+        'SET lock_timeout = \'5s\';\nSET statement_timeout = \'60s\';\nALTER TABLE "User" ADD COLUMN "flag" BOOLEAN;\nUPDATE "User" SET "nope" = 1 WHERE "id" < 0;\n',
       );
     });
 
@@ -141,7 +179,7 @@ describe('hotfix deploy (PostgreSQL)', () => {
     beforeAll(async () => {
       s = await setup('deploy_infra');
       setups.push(s);
-      await startWithSql(s, 'email-index', 'CREATE INDEX "User_name_idx" ON "User"("name");\n');
+      await startWithSql(s, 'email-index', 'CREATE INDEX CONCURRENTLY "User_name_idx" ON "User"("name");\n');
     });
 
     test('unreachable database', async () => {

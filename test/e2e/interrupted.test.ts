@@ -71,7 +71,11 @@ describe.sequential('interruptions (PostgreSQL, real Prisma 7)', () => {
 
   test('a deploy killed after its intent: stale lock reported, then reconciled from the database', async () => {
     const name = git(project.dir, 'branch', '--show-current').replace('hotfix/', '');
-    const child = startHotfix(project.dir, ['deploy', name, '--env', 'production', '--yes'], env);
+    const child = startHotfix(
+      project.dir,
+      ['deploy', name, '--env', 'production', '--yes', '--accept-risk', '--reason', 'test table'],
+      env,
+    );
     await until('the intent in the ledger', () =>
       readFileSync(ledgerPath(name), 'utf8').includes('"intent"') ? true : undefined,
     );
@@ -89,14 +93,22 @@ describe.sequential('interruptions (PostgreSQL, real Prisma 7)', () => {
     });
 
     const before = snapshot(project.dir);
-    const stale = await runHotfix(project.dir, ['deploy', name, '--env', 'production', '--yes'], env);
+    const stale = await runHotfix(
+      project.dir,
+      ['deploy', name, '--env', 'production', '--yes', '--accept-risk', '--reason', 'test table'],
+      env,
+    );
     expect(stale.exitCode, stale.stderr).toBe(4);
     expect(stale.stderr).toContain('stale hotfix lock');
     expect(stale.stderr).toContain(lockFile());
     expect(snapshot(project.dir)).toEqual(before);
 
     rmSync(lockFile());
-    const again = await runHotfix(project.dir, ['deploy', name, '--env', 'production', '--yes'], env);
+    const again = await runHotfix(
+      project.dir,
+      ['deploy', name, '--env', 'production', '--yes', '--accept-risk', '--reason', 'test table'],
+      env,
+    );
     expect(again.exitCode, again.stderr).toBe(0);
     // Either prisma had finished (recorded as done) or it had not run (recorded, then applied now).
     expect(again.stdout).toMatch(

@@ -61,7 +61,11 @@ describe('hotfix start (no database needed)', () => {
       base: 'main',
       migration,
     });
-    expect(ledger.events.map((e: { type: string }) => e.type)).toEqual(['started', 'migration-created']);
+    expect(ledger.events.map((e: { type: string }) => e.type)).toEqual([
+      'started',
+      'migration-created',
+      'linted',
+    ]);
     expect(ledger.events[0]).toMatchObject({
       actor: 'oncall@example.com',
       reason: 'slow orders page',
@@ -84,6 +88,54 @@ describe('hotfix start (no database needed)', () => {
     expect(run.stdout).toContain('hotfix resolve add-order-index --env production');
     expect(run.stdout).toContain('[x] Hotfix branch and migration created');
     expect(run.stdout).toContain('[ ] Fresh production backup taken');
+  });
+
+  it('--timeouts wraps the SQL; start lints what it writes and records it; hotfix lint exits 1 on errors', async () => {
+    const run = await runHotfix(dir, [
+      'start',
+      'purge',
+      '--sql',
+      sqlFile('DELETE FROM "Order";\n'),
+      '--timeouts',
+      '--lock-timeout',
+      '3s',
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const migration = migrationsOf(dir).find((m) => m.endsWith('_purge'))!;
+    const sql = readFileSync(path.join(dir, 'prisma', 'migrations', migration, 'migration.sql'), 'utf8');
+    expect(sql).toMatch(
+      /^-- hotfix: timeouts[^\n]*\nSET lock_timeout = '3s';\nSET statement_timeout = '60s';\n/,
+    );
+    expect(sql).toContain('DELETE FROM "Order";');
+    expect(run.stdout).toContain('delete-without-where');
+    const ledger = JSON.parse(readFileSync(path.join(dir, '.hotfix', 'purge.json'), 'utf8'));
+    expect(ledger.events[1].details.timeouts).toEqual({ lockTimeout: '3s', statementTimeout: '60s' });
+    expect(ledger.events[2]).toMatchObject({
+      type: 'linted',
+      outcome: 'failed',
+      details: { errors: 1, rules: ['delete-without-where'] },
+    });
+
+    const lint = await runHotfix(dir, ['lint', '--json']);
+    expect(lint.exitCode, lint.stderr).toBe(1);
+    const doc = JSON.parse(lint.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.findings.map((f: { rule: string }) => f.rule)).toContain('delete-without-where');
+    expect(doc.files.find((f: { migration: string }) => f.migration === migration)).toMatchObject({
+      hotfix: true,
+    });
+
+    const bad = await runHotfix(dir, [
+      'start',
+      'x2',
+      '--sql',
+      sqlFile(),
+      '--timeouts',
+      '--lock-timeout',
+      'soon',
+    ]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--lock-timeout "soon" is not a positive duration');
   });
 
   it('template source, --no-branch and --no-commit leave the files staged on the base branch', async () => {

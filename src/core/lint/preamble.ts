@@ -35,6 +35,12 @@ function durationMs(value: string, flag: string): number {
   return ms;
 }
 
+/** Validates --lock-timeout / --statement-timeout before any process starts. */
+export function checkTimeouts(opts: Pick<TimeoutOptions, 'lockTimeout' | 'statementTimeout'>): void {
+  durationMs(opts.lockTimeout, '--lock-timeout');
+  durationMs(opts.statementTimeout, '--statement-timeout');
+}
+
 const CONCURRENT = /\bCONCURRENTLY\b|^VACUUM\b/i;
 
 /** Statements that must run alone (outside any transaction), by their index in the file. */
