@@ -12,6 +12,9 @@ import { redact } from './core/redact.js';
 import { deploy } from './commands/deploy.js';
 import { resolve } from './commands/resolve.js';
 import { createInterface } from 'node:readline/promises';
+import { envOptions, type CliKit } from './cli-kit.js';
+import { registerRollback } from './cli-rollback.js';
+import { registerVerify } from './cli-verify.js';
 import {
   errorJson,
   makeChalk,
@@ -161,14 +164,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderStatus(chalkOut, result));
     });
 
-  const envOptions = (cmd: Command) =>
-    cmd
-      .requiredOption('--env <env>', 'environment name from hotfix.config.json (default config: production)')
-      .option('--reason <text>', 'why, recorded in the ledger')
-      .option('-y, --yes', 'confirm a protected environment without a prompt (required without a terminal)')
-      .option('--no-commit', 'leave the ledger change staged instead of committing it')
-      .option('--json', 'print one JSON document on stdout');
-
   envOptions(
     program
       .command('resolve')
@@ -279,6 +274,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       out(json ? `${JSON.stringify(lintJson(result), null, 2)}\n` : renderLint(chalkOut, result));
       if (result.errors > 0) exitCode = ExitCode.findings;
     });
+
+  const kit: CliKit = {
+    deps,
+    out,
+    err,
+    chalkOut,
+    setJson: (value) => {
+      json = value;
+    },
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+  registerRollback(program, kit);
+  registerVerify(program, kit);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
