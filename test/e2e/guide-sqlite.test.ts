@@ -1,88 +1,65 @@
 // The same resolve/deploy flow on SQLite files with the real Prisma 7 CLI.
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prismaMigrations, sqliteQuery } from '../support/db.js';
-import { git, initRepo } from '../support/git.js';
+import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
-import { createPrismaProject, prismaEnv, runPrisma, type PrismaProject } from '../support/prisma-project.js';
+import { addPostAuthorIndex, createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
 const INDEX = 'Post_authorId_idx';
 
 describe.sequential('Prisma guide on SQLite: resolve production, deploy staging', () => {
-  let project: PrismaProject;
-  let env: Record<string, string>;
-  let prodUrl: string;
-  let stagingUrl: string;
+  let s: TwoEnvProject;
   let migration: string;
-  const dbDir = mkdtempSync(path.join(os.tmpdir(), 'hotfix-sqlite-'));
   const indexCount = async (url: string) =>
     (await sqliteQuery(url, `SELECT name FROM sqlite_master WHERE type = 'index' AND name = ?`, [INDEX]))
       .length;
 
   beforeAll(async () => {
-    prodUrl = `file:${path.join(dbDir, 'prod.db')}`;
-    stagingUrl = `file:${path.join(dbDir, 'staging.db')}`;
-    project = await createPrismaProject({
-      provider: 'sqlite',
-      databaseUrl: `file:${path.join(dbDir, 'dev.db')}`,
-    });
-    writeFileSync(
-      path.join(project.dir, 'hotfix.config.json'),
-      JSON.stringify({
-        environments: {
-          production: { urlEnv: 'PROD_URL', protected: true },
-          staging: { urlEnv: 'STAGING_URL' },
-        },
-      }),
-    );
-    initRepo(project.dir);
-    env = { ...prismaEnv(project), PROD_URL: prodUrl, STAGING_URL: stagingUrl };
-    for (const url of [prodUrl, stagingUrl]) {
-      const r = await runPrisma(project, ['migrate', 'deploy'], { env: { DATABASE_URL: url } });
-      expect(r.exitCode, r.all).toBe(0);
-    }
+    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'guide_sqlite' });
   });
   afterAll(async () => {
-    await project?.cleanup();
+    await s?.cleanup();
   });
 
   test('patch production by hand, edit the schema, start --from-schema', async () => {
-    await sqliteQuery(prodUrl, `CREATE INDEX "${INDEX}" ON "Post"("authorId")`);
-    writeFileSync(
-      project.schemaPath,
-      readFileSync(project.schemaPath, 'utf8').replace(
-        /(model Post \{[\s\S]*?)(\n\})/,
-        '$1\n\n  @@index([authorId])$2',
-      ),
+    await sqliteQuery(s.prodUrl, `CREATE INDEX "${INDEX}" ON "Post"("authorId")`);
+    addPostAuthorIndex(s.project.schemaPath);
+    const r = await runHotfix(
+      s.project.dir,
+      ['start', 'post-author-index', '--from-schema', '--json'],
+      s.env,
     );
-    const r = await runHotfix(project.dir, ['start', 'post-author-index', '--from-schema', '--json'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     migration = doc.migration.name;
-    expect(readFileSync(path.join(project.dir, doc.migration.sqlPath), 'utf8')).toContain(
+    expect(readFileSync(path.join(s.project.dir, doc.migration.sqlPath), 'utf8')).toContain(
       `CREATE INDEX "${INDEX}"`,
     );
-    expect(readFileSync(path.join(project.dir, doc.migration.downPath), 'utf8')).toContain(
+    expect(readFileSync(path.join(s.project.dir, doc.migration.downPath), 'utf8')).toContain(
       `DROP INDEX "${INDEX}"`,
     );
   });
 
   test('resolve on unpatched staging is refused; on production it marks applied without running', async () => {
-    const refused = await runHotfix(project.dir, ['resolve', 'post-author-index', '--env', 'staging'], env);
+    const refused = await runHotfix(
+      s.project.dir,
+      ['resolve', 'post-author-index', '--env', 'staging'],
+      s.env,
+    );
     expect(refused.exitCode, refused.stderr).toBe(1);
     expect(refused.stderr).toContain(`CREATE INDEX "${INDEX}"`);
-    expect(await prismaMigrations(stagingUrl)).toHaveLength(1);
+    expect(await prismaMigrations(s.stagingUrl)).toHaveLength(1);
 
     const r = await runHotfix(
-      project.dir,
+      s.project.dir,
       ['resolve', 'post-author-index', '--env', 'production', '--yes'],
-      env,
+      s.env,
     );
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(await indexCount(prodUrl)).toBe(1);
-    expect((await prismaMigrations(prodUrl)).find((m) => m.migration_name === migration)).toMatchObject({
+    expect(await indexCount(s.prodUrl)).toBe(1);
+    expect((await prismaMigrations(s.prodUrl)).find((m) => m.migration_name === migration)).toMatchObject({
       finished: true,
       rolled_back: false,
       applied_steps_count: 0,
@@ -90,18 +67,18 @@ describe.sequential('Prisma guide on SQLite: resolve production, deploy staging'
   });
 
   test('deploy to staging runs it; status shows both', async () => {
-    const r = await runHotfix(project.dir, ['deploy', 'post-author-index', '--env', 'staging'], env);
+    const r = await runHotfix(s.project.dir, ['deploy', 'post-author-index', '--env', 'staging'], s.env);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(await indexCount(stagingUrl)).toBe(1);
-    expect((await prismaMigrations(stagingUrl)).find((m) => m.migration_name === migration)).toMatchObject({
+    expect(await indexCount(s.stagingUrl)).toBe(1);
+    expect((await prismaMigrations(s.stagingUrl)).find((m) => m.migration_name === migration)).toMatchObject({
       finished: true,
     });
-    const status = await runHotfix(project.dir, ['status', '--json'], env);
+    const status = await runHotfix(s.project.dir, ['status', '--json'], s.env);
     expect(
       JSON.parse(status.stdout).hotfixes[0].envs.map(
         (e: { name: string; state: string }) => `${e.name}:${e.state}`,
       ),
     ).toEqual(['production:resolved', 'staging:deployed']);
-    expect(git(project.dir, 'status', '--porcelain')).toBe('');
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
   });
 });

@@ -4,19 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exec } from '../../src/adapters/exec.js';
 import { openPrisma } from '../../src/adapters/prisma.js';
-import type { HotfixError } from '../../src/core/errors.js';
 import { installFakePrisma } from '../support/fake-prisma.js';
+import { failure } from '../support/failure.js';
 
 const target = { url: 'postgresql://app:pw-canary-9@db.internal:5432/shop', urlEnv: 'DATABASE_URL' };
-
-async function failure(promise: Promise<unknown>): Promise<HotfixError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HotfixError;
-  }
-  throw new Error('expected a failure');
-}
 
 function fakeProject(version?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hotfix-fake-prisma-'));

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { Chalk } from 'chalk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lint } from '../../src/commands/lint.js';
-import type { HotfixError } from '../../src/core/errors.js';
 import { createLedger, serializeLedger } from '../../src/core/ledger.js';
 import { lintJson, renderLint } from '../../src/ui/lint.js';
+import { failure } from '../support/failure.js';
 
 const HOTFIX = '20240301000000_fix_orders';
 
@@ -66,15 +66,6 @@ CREATE INDEX "Order_total_idx" ON "Order"("total");
   [`prisma/migrations/${HOTFIX}/down.sql`]: 'DROP INDEX "Order_customerId_idx";\n',
   '.hotfix/fix-orders.json': ledger(HOTFIX),
 };
-
-async function failure(promise: Promise<unknown>): Promise<HotfixError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HotfixError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('hotfix lint (command)', () => {
   it('with no paths: every migration; hotfix ones (named by a ledger) stricter, with their down.sql', async () => {

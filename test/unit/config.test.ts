@@ -4,21 +4,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, pathsFromPrismaConfig } from '../../src/adapters/config-loader.js';
 import { resolveEnvironment } from '../../src/core/config.js';
-import type { HotfixError } from '../../src/core/errors.js';
+import { failure } from '../support/failure.js';
 
 function dir(files: Record<string, string>): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'hotfix-config-'));
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(root, name), content);
   return root;
-}
-
-async function failure(promise: Promise<unknown>): Promise<HotfixError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HotfixError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('config', () => {

@@ -1,0 +1,98 @@
+// The scene most tests and the demo need: a git repository holding a Prisma project with a
+// protected "production" and a "staging" database, both migrated to the initial migration.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createPgDatabase, type PgDatabase } from './db.js';
+import { initRepo } from './git.js';
+import {
+  createPrismaProject,
+  prismaEnv,
+  runPrisma,
+  type PrismaMajor,
+  type Provider,
+  type PrismaProject,
+} from './prisma-project.js';
+
+export const PROD_ENV = 'PRODUCTION_DATABASE_URL';
+export const STAGING_ENV = 'STAGING_DATABASE_URL';
+
+export interface TwoEnvProject {
+  project: PrismaProject;
+  /** Environment for `hotfix`: the offline prisma settings plus both URLs. */
+  env: Record<string, string>;
+  prodUrl: string;
+  stagingUrl: string;
+  cleanup(): Promise<void>;
+}
+
+export interface TwoEnvOptions {
+  provider: Provider;
+  prismaMajor?: PrismaMajor;
+  /** Readable part of database names. */
+  prefix: string;
+  /** A password put into the URLs hotfix sees (PostgreSQL trust auth ignores it). */
+  password?: string;
+  /** Parent of the temp dirs (the demo keeps everything in one folder). */
+  parentDir?: string;
+}
+
+export async function createTwoEnvProject(options: TwoEnvOptions): Promise<TwoEnvProject> {
+  const dbs: PgDatabase[] = [];
+  const dbDir = mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), `hotfix-${options.prefix}-`));
+  let urls: { dev: string; prod: string; staging: string };
+  if (options.provider === 'sqlite') {
+    const file = (name: string) => `file:${path.join(dbDir, `${name}.db`)}`;
+    urls = { dev: file('dev'), prod: file('production'), staging: file('staging') };
+  } else {
+    dbs.push(
+      ...(await Promise.all(
+        ['dev', 'prod', 'staging'].map((n) => createPgDatabase(`${options.prefix}_${n}`)),
+      )),
+    );
+    urls = { dev: dbs[0]!.url, prod: dbs[1]!.url, staging: dbs[2]!.url };
+  }
+  const project = await createPrismaProject({
+    provider: options.provider,
+    prismaMajor: options.prismaMajor,
+    databaseUrl: urls.dev,
+    parentDir: dbDir,
+  });
+  writeFileSync(
+    path.join(project.dir, 'hotfix.config.json'),
+    `${JSON.stringify({ environments: { production: { urlEnv: PROD_ENV, protected: true }, staging: { urlEnv: STAGING_ENV } } }, null, 2)}\n`,
+  );
+  initRepo(project.dir);
+  for (const url of [urls.prod, urls.staging]) {
+    const r = await runPrisma(project, ['migrate', 'deploy'], { env: { DATABASE_URL: url } });
+    if (r.exitCode !== 0) throw new Error(`prisma migrate deploy failed:\n${r.all}`);
+  }
+  const withPassword = (url: string) =>
+    options.password ? url.replace('postgres@', `postgres:${options.password}@`) : url;
+  return {
+    project,
+    env: {
+      ...prismaEnv(project),
+      [PROD_ENV]: withPassword(urls.prod),
+      [STAGING_ENV]: withPassword(urls.staging),
+    },
+    prodUrl: urls.prod,
+    stagingUrl: urls.staging,
+    cleanup: async () => {
+      await project.cleanup();
+      await Promise.all(dbs.map((db) => db.drop()));
+      rmSync(dbDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The schema edit of Prisma's guide: say in the schema that Post is indexed by authorId. */
+export function addPostAuthorIndex(schemaPath: string): void {
+  writeFileSync(
+    schemaPath,
+    readFileSync(schemaPath, 'utf8').replace(
+      /(model Post \{[\s\S]*?)(\n\})/,
+      '$1\n\n  @@index([authorId])$2',
+    ),
+  );
+}
