@@ -79,6 +79,25 @@ try {
   say('Staging was not patched: deploy runs the migration there');
   if (hotfix('deploy', 'post-author-index', '--env', 'staging') !== 0) throw new Error('deploy failed');
 
+  say(
+    'The index slows inserts on staging: roll it back there (applied, so hotfix rolls forward with a revert migration)',
+  );
+  hotfix('rollback', 'post-author-index', '--env', 'staging', '--dry-run');
+  if (
+    hotfix(
+      'rollback',
+      'post-author-index',
+      '--env',
+      'staging',
+      '--reason',
+      'index slows inserts on staging',
+    ) !== 0
+  )
+    throw new Error('rollback failed');
+
+  say('Rolling back again changes nothing');
+  hotfix('rollback', 'post-author-index', '--env', 'staging');
+
   say('Where things stand');
   hotfix('status');
   const rows = await sql(

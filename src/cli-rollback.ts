@@ -1,5 +1,78 @@
 import type { Command } from 'commander';
-import type { CliKit } from './cli-kit.js';
+import { envOptions, type CliKit } from './cli-kit.js';
+import { rollback } from './commands/rollback.js';
+import { DEFAULT_TIMEOUTS } from './core/lint/preamble.js';
+import { renderRollback } from './ui/rollback.js';
 
-/** Registers `hotfix rollback` (being built; see the open issue). */
-export function registerRollback(_program: Command, _kit: CliKit): void {}
+/** Registers `hotfix rollback`. */
+export function registerRollback(program: Command, kit: CliKit): void {
+  envOptions(
+    program
+      .command('rollback')
+      .description(
+        'undo a hotfix: a FAILED migration is reverted with down.sql and marked rolled back; an applied one is rolled forward with a revert migration',
+      )
+      .argument('<name>', 'hotfix name'),
+  )
+    .option('--dry-run', 'print the plan and the SQL, change nothing')
+    .option(
+      '--manual',
+      'failed migration reverted by hand: only check that nothing is left, then mark it rolled back',
+    )
+    .option(
+      '--include-pending',
+      'roll forward: also apply other pending migrations that would go out with the revert',
+    )
+    .option(
+      '--accept-risk',
+      'roll forward despite error-severity lint findings on a protected environment (needs --reason)',
+    )
+    .option('--lock-timeout <duration>', 'lock_timeout for the revert SQL', DEFAULT_TIMEOUTS.lockTimeout)
+    .option(
+      '--statement-timeout <duration>',
+      'statement_timeout for the revert SQL',
+      DEFAULT_TIMEOUTS.statementTimeout,
+    )
+    .action(
+      async (
+        name: string,
+        opts: {
+          env: string;
+          reason?: string;
+          yes?: boolean;
+          commit: boolean;
+          json?: boolean;
+          dryRun?: boolean;
+          manual?: boolean;
+          includePending?: boolean;
+          acceptRisk?: boolean;
+          lockTimeout: string;
+          statementTimeout: string;
+        },
+      ) => {
+        const json = opts.json === true;
+        kit.setJson(json);
+        const result = await rollback(
+          {
+            name,
+            env: opts.env,
+            reason: opts.reason,
+            yes: opts.yes,
+            commit: opts.commit,
+            dryRun: opts.dryRun,
+            manual: opts.manual,
+            includePending: opts.includePending,
+            acceptRisk: opts.acceptRisk,
+            lockTimeout: opts.lockTimeout,
+            statementTimeout: opts.statementTimeout,
+          },
+          kit.deps(program.opts()),
+        );
+        kit.out(
+          json
+            ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n`
+            : renderRollback(kit.chalkOut, result),
+        );
+      },
+    );
+}

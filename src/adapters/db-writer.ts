@@ -1,0 +1,251 @@
+import { existsSync } from 'node:fs';
+import pg from 'pg';
+import type { DbObject } from '../core/partial.js';
+import { objectKey } from '../core/partial.js';
+import { infraError } from '../core/errors.js';
+import { redact, secretsOfUrl } from '../core/redact.js';
+import type { Target } from '../core/target.js';
+import { openDbReader } from './db-reader.js';
+
+/**
+ * The one place that writes to a database without prisma: the parts of down.sql that undo
+ * a FAILED migration. Prisma's `db execute` would run them too, but only as one script: it
+ * cannot run some statements in a transaction and CONCURRENTLY ones outside it, say which
+ * statement failed with which SQLSTATE, or hold Prisma's migration lock meanwhile.
+ */
+
+export interface WriteStep {
+  /** Position in down.sql, for messages. */
+  index: number;
+  sql: string;
+  /** Must run outside a transaction (CONCURRENTLY). */
+  concurrent: boolean;
+}
+
+export interface WriteOptions {
+  /** PostgreSQL durations (`5s`, `500ms`); SQLite uses the lock timeout as busy_timeout. */
+  lockTimeout: string;
+  statementTimeout: string;
+  /** PostgreSQL schema for unqualified names (the URL's `?schema=`). */
+  schema?: string | undefined;
+}
+
+export interface WriteOutcome {
+  ok: boolean;
+  /** Steps committed (also when a later one failed). */
+  committed: number[];
+  failed?: { index: number; code: string | undefined; message: string } | undefined;
+}
+
+/** Prisma's advisory lock for migrations: holding it keeps a migrate deploy from running meanwhile. */
+const PRISMA_MIGRATE_LOCK = 72707369;
+
+function unreachable(target: Target, cause: unknown): Error {
+  const message = redact(cause instanceof Error ? cause.message : String(cause), secretsOfUrl(target.url));
+  return infraError(
+    'DB_UNREACHABLE',
+    `Cannot reach the ${target.env.name} database (${target.describe}): ${message}`,
+    { hint: `Check that the database is up and that $${target.env.urlEnv} points at it.`, cause },
+  );
+}
+
+/** Consecutive transactional steps share one transaction; a CONCURRENTLY step runs alone. */
+function segments(steps: WriteStep[]): WriteStep[][] {
+  const out: WriteStep[][] = [];
+  for (const step of steps) {
+    const last = out.at(-1);
+    if (!step.concurrent && last && !last[0]!.concurrent) last.push(step);
+    else out.push([step]);
+  }
+  return out;
+}
+
+const compact = (duration: string) => duration.replace(/\s+/g, '');
+
+function durationMs(value: string): number {
+  const m = /^(\d+)(us|ms|s|min|h|d)?$/.exec(compact(value));
+  const unit: Record<string, number> = {
+    us: 0.001,
+    ms: 1,
+    s: 1000,
+    min: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+  };
+  return m ? Math.ceil(Number(m[1]) * (unit[m[2] ?? 'ms'] ?? 1)) : 5000;
+}
+
+function failure(step: WriteStep, error: unknown): NonNullable<WriteOutcome['failed']> {
+  const e = error as { code?: unknown; message?: unknown };
+  return {
+    index: step.index,
+    code: typeof e.code === 'string' ? e.code : undefined,
+    message: typeof e.message === 'string' ? e.message : String(error),
+  };
+}
+
+export async function runStatements(
+  target: Target,
+  steps: WriteStep[],
+  opts: WriteOptions,
+): Promise<WriteOutcome> {
+  const committed: number[] = [];
+  if (target.provider === 'postgresql') {
+    const client = new pg.Client({
+      connectionString: target.url,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'prisma-hotfix rollback',
+      // Session defaults, so that a RESET in down.sql comes back to them rather than to none.
+      options: `-c lock_timeout=${compact(opts.lockTimeout)} -c statement_timeout=${compact(opts.statementTimeout)}`,
+    });
+    client.on('error', () => undefined); // reported through the failing query instead
+    try {
+      await client.connect();
+    } catch (cause) {
+      throw unreachable(target, cause);
+    }
+    try {
+      const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+        PRISMA_MIGRATE_LOCK,
+      ]);
+      if (!lock.rows[0]?.ok) {
+        throw infraError(
+          'MIGRATE_LOCK_HELD',
+          `Another migration holds Prisma's migration lock on ${target.env.name} (advisory lock ${PRISMA_MIGRATE_LOCK}); nothing was run.`,
+          { hint: 'Wait for the other migrate deploy to finish, then retry.' },
+        );
+      }
+      if (opts.schema && opts.schema !== 'public')
+        await client.query(`SET search_path TO "${opts.schema.replace(/"/g, '""')}"`);
+      for (const segment of segments(steps)) {
+        const alone = segment[0]!.concurrent;
+        if (!alone) await client.query('BEGIN');
+        for (const step of segment) {
+          try {
+            await client.query(step.sql);
+          } catch (error) {
+            if (!alone) await client.query('ROLLBACK').catch(() => undefined);
+            return { ok: false, committed, failed: failure(step, error) };
+          }
+        }
+        if (!alone) await client.query('COMMIT');
+        committed.push(...segment.map((s) => s.index));
+      }
+      return { ok: true, committed };
+    } finally {
+      await client.end().catch(() => undefined); // also releases the advisory lock
+    }
+  }
+  if (target.provider === 'sqlite') {
+    const file = target.sqliteFile!;
+    if (!existsSync(file)) throw unreachable(target, new Error(`SQLite file ${file} does not exist`));
+    const { createClient } = await import('@libsql/client');
+    const client = createClient({ url: `file:${file}` });
+    try {
+      // SQLite has no statement timeout; busy_timeout bounds the wait for another writer.
+      await client.execute(`PRAGMA busy_timeout = ${durationMs(opts.lockTimeout)}`);
+      for (const segment of segments(steps)) {
+        const tx = await client.transaction('write');
+        for (const step of segment) {
+          try {
+            await tx.execute(step.sql);
+          } catch (error) {
+            await tx.rollback().catch(() => undefined);
+            return { ok: false, committed, failed: failure(step, error) };
+          }
+        }
+        await tx.commit();
+        committed.push(...segment.map((s) => s.index));
+      }
+      return { ok: true, committed };
+    } finally {
+      client.close();
+    }
+  }
+  throw infraError('DB_DRIVER_MISSING', `Running SQL on ${target.provider} databases is not supported yet.`, {
+    hint: 'Revert by hand, then run hotfix rollback --manual to check and mark it.',
+  });
+}
+
+const REL_KINDS: Partial<Record<DbObject['kind'], string[]>> = {
+  table: ['r', 'p'],
+  view: ['v', 'm'],
+  sequence: ['S'],
+  index: ['i', 'I'],
+};
+
+/**
+ * Whether each object exists, from the catalog, over the read-only connection. Keys are
+ * `objectKey`s. PostgreSQL names are exact; SQLite names compare without case.
+ */
+export async function probeObjects(
+  target: Target,
+  objects: DbObject[],
+  defaultSchema: string,
+): Promise<Map<string, boolean>> {
+  const found = new Map<string, boolean>();
+  if (objects.length === 0) return found;
+  const reader = await openDbReader(target);
+  try {
+    for (const o of objects) {
+      let rows: unknown[];
+      if (target.provider === 'sqlite') {
+        if (o.kind === 'column') {
+          rows = await reader.query('SELECT 1 AS x FROM pragma_table_info(?) WHERE lower(name) = lower(?)', [
+            o.table ?? '',
+            o.name,
+          ]);
+        } else {
+          rows = await reader.query(
+            'SELECT 1 AS x FROM sqlite_master WHERE type = ? AND lower(name) = lower(?)',
+            [o.kind, o.name],
+          );
+        }
+      } else {
+        const schema = o.schema ?? defaultSchema;
+        const relkinds = REL_KINDS[o.kind];
+        if (relkinds) {
+          rows = await reader.query(
+            `SELECT 1 AS x FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind::text = ANY($3::text[])`,
+            [schema, o.name, relkinds],
+          );
+        } else if (o.kind === 'column' || o.kind === 'not-null' || o.kind === 'default') {
+          const flag = { column: 'true', 'not-null': 'a.attnotnull', default: 'a.atthasdef' }[o.kind];
+          rows = await reader.query(
+            `SELECT 1 AS x FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3 AND a.attnum > 0
+                AND NOT a.attisdropped AND ${flag}`,
+            [schema, o.table ?? '', o.name],
+          );
+        } else if (o.kind === 'constraint') {
+          rows = await reader.query(
+            `SELECT 1 AS x FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND c.relname = $2 AND con.conname = $3`,
+            [schema, o.table ?? '', o.name],
+          );
+        } else if (o.kind === 'type') {
+          rows = await reader.query(
+            `SELECT 1 AS x FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+              WHERE n.nspname = $1 AND t.typname = $2`,
+            [schema, o.name],
+          );
+        } else if (o.kind === 'schema') {
+          rows = await reader.query('SELECT 1 AS x FROM pg_namespace WHERE nspname = $1', [o.name]);
+        } else {
+          rows = await reader.query(
+            `SELECT 1 AS x FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND t.tgname = $2`,
+            [schema, o.name],
+          );
+        }
+      }
+      found.set(objectKey(o), rows.length > 0);
+    }
+  } finally {
+    await reader.close();
+  }
+  return found;
+}
