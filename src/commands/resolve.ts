@@ -17,6 +17,9 @@ import {
   type HotfixContext,
 } from './hotfix-context.js';
 import { readDbState, type DbMigrationState } from './migrations.js';
+import { promises as fs } from 'node:fs';
+import { analyzeSql, migrationParts, objectKey, objectsOf, pgDefaultSchema } from '../core/partial.js';
+import { probeObjects } from '../adapters/db-writer.js';
 
 export interface ResolveInput extends EnvCommandInput {
   rolledBack?: boolean;
@@ -204,12 +207,10 @@ async function checkDatabaseHasChange(
   migrationsDir: string,
 ): Promise<string> {
   if (prisma.major === 6) {
-    throw usageError(
-      'CHECK_UNAVAILABLE',
-      `Prisma ${prisma.version} cannot compare a migrations folder with a database without putting a URL on its command line.`,
-      {
-        hint: 'Check the database by hand, then run again with --skip-check --reason "<what you checked>".',
-      },
+    // Prisma 6 takes the shadow database only on its command line: check the catalog ourselves.
+    return catalogCheck(
+      ctx,
+      `Prisma ${prisma.version} cannot diff a migrations folder without a URL on its command line`,
     );
   }
   const applied = new Set(state.rows.filter((r) => rowState(r) === 'applied').map((r) => r.migrationName));
@@ -258,14 +259,54 @@ async function checkDatabaseHasChange(
         },
       );
     }
-    throw infraError(
-      'CHECK_FAILED',
-      `The check could not run: prisma migrate diff exited ${diff.exitCode}: ${(diff.stderr || diff.stdout).trim().slice(-800)}`,
-      {
-        hint: 'Prisma replays migrations into a temporary shadow database: the user needs CREATE DATABASE rights, or set shadowDatabaseUrl in the Prisma config. Or check by hand and pass --skip-check --reason TEXT.',
-      },
-    );
+    // Typically no right to create Prisma's shadow database on that server: fall back.
+    const why =
+      (diff.stderr || diff.stdout)
+        .trim()
+        .split('\n')
+        .find((l) => l.trim().length > 0) ?? `exit ${diff.exitCode}`;
+    return await catalogCheck(ctx, `prisma migrate diff could not run (${why.slice(0, 200)})`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The check the tool does itself when Prisma's diff is not available: every object the
+ * migration adds or removes (indexes, columns, constraints, tables, ...) must be in that state
+ * in the live catalog. Statements whose effect the catalog cannot show (data changes, DO
+ * blocks) cannot be confirmed this way: they are named, and --skip-check --reason is the way on.
+ */
+async function catalogCheck(ctx: HotfixContext, why: string): Promise<string> {
+  const provider = ctx.target.provider;
+  if (provider === 'mysql') {
+    throw usageError('CHECK_UNAVAILABLE', `No check is available for MySQL here (${why}).`, {
+      hint: 'Check the database by hand, then run again with --skip-check --reason "<what you checked>".',
+    });
+  }
+  const schema = provider === 'postgresql' ? pgDefaultSchema(ctx.target.url) : 'main';
+  const sql = await fs.readFile(path.join(ctx.migrationDir, 'migration.sql'), 'utf8');
+  const statements = await analyzeSql(sql, provider, schema);
+  const found = await probeObjects(ctx.target, objectsOf(statements), schema);
+  const { parts, unchecked } = migrationParts(statements, (o) => found.get(objectKey(o)) ?? false);
+  const missing = parts.filter((p) => !p.present);
+  if (missing.length > 0) {
+    throw findingsError(
+      'CHANGE_MISSING',
+      `The ${ctx.target.env.name} database does not have what ${ctx.migration} describes (catalog check; ${why}). Missing:\n${missing
+        .map((p) => `  ${p.change === 'adds' ? 'no' : 'still has'} ${p.label} (statement ${p.statement})`)
+        .join('\n')}`,
+      {
+        hint: `If it was never patched by hand, apply it instead: hotfix deploy ${ctx.ledger.name} --env ${ctx.target.env.name}`,
+      },
+    );
+  }
+  if (unchecked.length > 0 || parts.length === 0) {
+    throw usageError(
+      'CHECK_INCOMPLETE',
+      `The catalog check (${why}) cannot confirm ${unchecked.length > 0 ? unchecked.map((u) => `statement ${u.statement} (${u.why})`).join('; ') : 'a migration that changes no schema object'}.`,
+      { hint: 'Check those by hand, then run again with --skip-check --reason "<what you checked>".' },
+    );
+  }
+  return `catalog check (${why}): ${parts.map((p) => `${p.label} ${p.change === 'adds' ? 'present' : 'gone'}`).join(', ')}`;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prismaMigrations, sqliteQuery } from '../support/db.js';
 import { runHotfix } from '../support/hotfix.js';
+import { git } from '../support/git.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('Prisma 6.19 project (SQLite)', () => {
@@ -17,40 +18,30 @@ describe.sequential('Prisma 6.19 project (SQLite)', () => {
     await s?.cleanup();
   });
 
-  test('start --sql, resolve (check unavailable -> --skip-check --reason), deploy', async () => {
+  test('start --sql; resolve falls back to its own catalog check; deploy', async () => {
     const sql = path.join(s.project.dir, '..', 'fix.sql');
     writeFileSync(sql, 'CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");\n');
     const started = await runHotfix(s.project.dir, ['start', 'author-index', '--sql', sql, '--json'], s.env);
     expect(started.exitCode, started.stderr).toBe(0);
     const migration = JSON.parse(started.stdout).migration.name as string;
 
+    // Staging was not patched: the catalog check names what is missing.
+    const refused = await runHotfix(s.project.dir, ['resolve', 'author-index', '--env', 'staging'], s.env);
+    expect(refused.exitCode, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('catalog check; Prisma 6.19.3 cannot diff');
+    expect(refused.stderr).toMatch(/no index "?post_authorid_idx"?/i);
+    expect(await prismaMigrations(s.stagingUrl)).toHaveLength(1);
+
     await sqliteQuery(s.prodUrl, 'CREATE INDEX "Post_authorId_idx" ON "Post"("authorId")');
-    const unchecked = await runHotfix(
+    const resolved = await runHotfix(
       s.project.dir,
       ['resolve', 'author-index', '--env', 'production', '--yes'],
       s.env,
     );
-    expect(unchecked.exitCode, unchecked.stderr).toBe(2);
-    expect(unchecked.stderr).toContain('Prisma 6.19.3 cannot compare');
-    expect(unchecked.stderr).toContain('--skip-check --reason');
-    expect(await prismaMigrations(s.prodUrl)).toHaveLength(1);
-
-    const resolved = await runHotfix(
-      s.project.dir,
-      [
-        'resolve',
-        'author-index',
-        '--env',
-        'production',
-        '--yes',
-        '--skip-check',
-        '--reason',
-        'saw the index in sqlite_master',
-      ],
-      s.env,
-    );
     expect(resolved.exitCode, resolved.stderr).toBe(0);
-    expect(resolved.stdout).toContain('check: skipped: saw the index in sqlite_master');
+    expect(resolved.stdout).toMatch(
+      /check: catalog check \(Prisma 6\.19\.3 cannot diff[^)]*\): index "?post_authorid_idx"? present/i,
+    );
     expect((await prismaMigrations(s.prodUrl)).find((m) => m.migration_name === migration)).toMatchObject({
       finished: true,
       applied_steps_count: 0,
@@ -62,10 +53,46 @@ describe.sequential('Prisma 6.19 project (SQLite)', () => {
       finished: true,
       applied_steps_count: 1,
     });
-    const ledger = JSON.parse(readFileSync(path.join(s.project.dir, '.hotfix', 'author-index.json'), 'utf8'));
+  });
+
+  test('a data fix the catalog cannot confirm needs --skip-check --reason, which the ledger records', async () => {
+    const sql = path.join(s.project.dir, '..', 'purge.sql');
+    writeFileSync(sql, 'DELETE FROM "Post" WHERE "authorId" NOT IN (SELECT "id" FROM "User");\n');
+    // A new hotfix starts from the base branch.
+    git(s.project.dir, 'checkout', '-q', 'main');
+    const started = await runHotfix(s.project.dir, ['start', 'purge-orphans', '--sql', sql], s.env);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const unchecked = await runHotfix(
+      s.project.dir,
+      ['resolve', 'purge-orphans', '--env', 'production', '--yes'],
+      s.env,
+    );
+    expect(unchecked.exitCode, unchecked.stderr).toBe(2);
+    expect(unchecked.stderr).toContain('cannot confirm statement 1');
+    expect(unchecked.stderr).toContain('--skip-check --reason');
+
+    const resolved = await runHotfix(
+      s.project.dir,
+      [
+        'resolve',
+        'purge-orphans',
+        '--env',
+        'production',
+        '--yes',
+        '--skip-check',
+        '--reason',
+        'orphans counted: 0 left',
+      ],
+      s.env,
+    );
+    expect(resolved.exitCode, resolved.stderr).toBe(0);
+    expect(resolved.stdout).toContain('check: skipped: orphans counted: 0 left');
+    const ledger = JSON.parse(
+      readFileSync(path.join(s.project.dir, '.hotfix', 'purge-orphans.json'), 'utf8'),
+    );
     expect(ledger.events.find((e: { type: string }) => e.type === 'resolved')).toMatchObject({
-      reason: 'saw the index in sqlite_master',
-      details: { check: 'skipped: saw the index in sqlite_master' },
+      reason: 'orphans counted: 0 left',
+      details: { check: 'skipped: orphans counted: 0 left' },
     });
   });
 });
