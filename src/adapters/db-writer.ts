@@ -6,6 +6,7 @@ import { infraError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
 import type { Target } from '../core/target.js';
 import { openDbReader } from './db-reader.js';
+import { durationMs } from '../core/lint/preamble.js';
 
 /**
  * The one place that writes to a database without prisma: the parts of down.sql that undo
@@ -61,19 +62,6 @@ function segments(steps: WriteStep[]): WriteStep[][] {
 }
 
 const compact = (duration: string) => duration.replace(/\s+/g, '');
-
-function durationMs(value: string): number {
-  const m = /^(\d+)(us|ms|s|min|h|d)?$/.exec(compact(value));
-  const unit: Record<string, number> = {
-    us: 0.001,
-    ms: 1,
-    s: 1000,
-    min: 60_000,
-    h: 3_600_000,
-    d: 86_400_000,
-  };
-  return m ? Math.ceil(Number(m[1]) * (unit[m[2] ?? 'ms'] ?? 1)) : 5000;
-}
 
 function failure(step: WriteStep, error: unknown): NonNullable<WriteOutcome['failed']> {
   const e = error as { code?: unknown; message?: unknown };
@@ -143,7 +131,9 @@ export async function runStatements(
     const client = createClient({ url: `file:${file}` });
     try {
       // SQLite has no statement timeout; busy_timeout bounds the wait for another writer.
-      await client.execute(`PRAGMA busy_timeout = ${durationMs(opts.lockTimeout)}`);
+      await client.execute(
+        `PRAGMA busy_timeout = ${Math.ceil(durationMs(opts.lockTimeout, '--lock-timeout'))}`,
+      );
       for (const segment of segments(steps)) {
         const tx = await client.transaction('write');
         for (const step of segment) {

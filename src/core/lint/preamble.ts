@@ -24,7 +24,7 @@ const UNIT_MS: Record<string, number> = {
   d: 86_400_000,
 };
 
-function durationMs(value: string, flag: string): number {
+export function durationMs(value: string, flag: string): number {
   const m = DURATION.exec(value);
   const ms = m ? Number(m[1]) * (UNIT_MS[m[2] ?? 'ms'] ?? 1) : NaN;
   if (!m || !(ms > 0)) {
