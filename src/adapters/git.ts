@@ -28,6 +28,8 @@ export interface Git {
   localBranches(pattern: string): Promise<string[]>;
   /** Path of the repository's common git dir (for lock files that must never be committed). */
   commonDir(): Promise<string>;
+  /** The commit `ref` names (e.g. `refs/remotes/origin/main`), or undefined when there is none. */
+  resolveRef(ref: string): Promise<string | undefined>;
 }
 
 function wrap(what: string, cause: unknown): Error {
@@ -159,6 +161,12 @@ export async function openGit(cwd: string): Promise<Git> {
       attempt('rev-parse', async () => {
         const dir = (await git.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
         return dir;
+      }),
+    resolveRef: (ref) =>
+      attempt('rev-parse', async () => {
+        // --quiet: a missing ref prints nothing (simple-git may then resolve ''): stdout is the answer.
+        const out = await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '');
+        return out.trim() || undefined;
       }),
   };
 }
