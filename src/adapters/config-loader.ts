@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULT_ENVIRONMENTS,
@@ -7,6 +6,7 @@ import {
   type HotfixConfig,
 } from '../core/config.js';
 import { usageError } from '../core/errors.js';
+import { readIfExists } from './fs-safe.js';
 
 export const CONFIG_FILE = 'hotfix.config.json';
 const PRISMA_CONFIG_FILES = [
@@ -16,15 +16,6 @@ const PRISMA_CONFIG_FILES = [
   'prisma.config.mjs',
   '.config/prisma.ts',
 ];
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /**
  * Reads `schema` and `migrations.path` from prisma.config.ts without executing it: running a

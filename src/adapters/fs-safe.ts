@@ -29,6 +29,16 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   await fsyncDir(dir);
 }
 
+/** A file's text, or undefined when it does not exist (other errors are thrown). */
+export async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 export async function fsyncDir(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {

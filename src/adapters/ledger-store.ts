@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseLedger, serializeLedger, type LedgerFile } from '../core/ledger.js';
 import { resolveInside } from '../core/names.js';
-import { writeFileAtomic } from './fs-safe.js';
+import { readIfExists, writeFileAtomic } from './fs-safe.js';
 import type { Git } from './git.js';
 
 export const LEDGER_DIR = '.hotfix';
@@ -34,20 +34,11 @@ export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
   const relativePath = (name: string) => `${gitDir}/${name}.json`;
   const absolutePath = (name: string) => resolveInside(dir, `${name}.json`);
 
-  const readText = async (file: string): Promise<string | undefined> => {
-    try {
-      return await fs.readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-  };
-
   return {
     relativePath,
     absolutePath,
     read: async (name) => {
-      const text = await readText(absolutePath(name));
+      const text = await readIfExists(absolutePath(name));
       return text === undefined ? undefined : parseLedger(text, relativePath(name));
     },
     write: (file) => writeFileAtomic(absolutePath(file.name), serializeLedger(file)),
@@ -72,7 +63,7 @@ export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
       }
       for (const entryName of names.sort()) {
         const rel = `${gitDir}/${entryName}`;
-        const text = await readText(path.join(dir, entryName));
+        const text = await readIfExists(path.join(dir, entryName));
         if (text !== undefined) consider({ file: parseLedger(text, rel), source: rel, onBranch: undefined });
       }
       const current = await git.currentBranch();

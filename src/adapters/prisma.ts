@@ -11,6 +11,7 @@ import {
 import { classifyPrismaOutput, type PrismaOutcome } from '../core/prisma-output.js';
 import { secretsOfUrl } from '../core/redact.js';
 import type { Exec, ExecResult } from './exec.js';
+import type { Target } from '../core/target.js';
 
 export interface PrismaTarget {
   /** The database URL; reaches prisma only through the child's environment. */
@@ -18,6 +19,11 @@ export interface PrismaTarget {
   /** The variable the project's Prisma config reads it from. */
   urlEnv: string;
   prismaConfig?: string | undefined;
+}
+
+/** How an environment reaches prisma: its URL under the variable its Prisma config reads. */
+export function prismaTarget(target: Target): PrismaTarget {
+  return { url: target.url, urlEnv: target.env.prismaUrlEnv, prismaConfig: target.env.prismaConfig };
 }
 
 export interface PrismaRunResult extends ExecResult {

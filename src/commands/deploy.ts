@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { rowState } from '../adapters/db-reader.js';
-import { openPrisma } from '../adapters/prisma.js';
+import { openPrisma, prismaTarget } from '../adapters/prisma.js';
 import { checklist, type ChecklistItem } from '../core/checklists.js';
 import { findingsError, infraError, usageError } from '../core/errors.js';
 import { deriveState } from '../core/ledger.js';
@@ -17,7 +17,7 @@ import {
   withNote,
 } from './hotfix-context.js';
 import { readDbState } from './migrations.js';
-import { lintFiles, relativeTo, type LintSummary } from './lint-gate.js';
+import { lintFiles, relativeTo, type LintSummary, acceptedRisk } from './lint-gate.js';
 import { blockingFindings } from '../core/lint/index.js';
 
 export interface DeployInput extends EnvCommandInput {
@@ -166,27 +166,22 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
       details: {
         action: 'migrate deploy',
         migrations: state.pending,
-        ...(blocking.length > 0 ? { acceptedRisk: [...new Set(blocking.map((f) => f.rule))] } : {}),
+        ...acceptedRisk(blocking),
       },
     },
   ]);
-  const ran = await prisma
-    .run(
-      { kind: 'deploy' },
-      { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
-    )
-    .catch(async (error: unknown) => {
-      // prisma crashed or hung: the table says what it did before that.
-      const settled = await settleFromDatabase(
-        rec,
-        ctx,
-        'deployed',
-        'applied',
-        'prisma migrate deploy did not finish',
-      );
-      await rec.commit(`hotfix(${ctx.ledger.name}): deploy to ${env} interrupted`);
-      throw withNote(error, settled);
-    });
+  const ran = await prisma.run({ kind: 'deploy' }, prismaTarget(ctx.target)).catch(async (error: unknown) => {
+    // prisma crashed or hung: the table says what it did before that.
+    const settled = await settleFromDatabase(
+      rec,
+      ctx,
+      'deployed',
+      'applied',
+      'prisma migrate deploy did not finish',
+    );
+    await rec.commit(`hotfix(${ctx.ledger.name}): deploy to ${env} interrupted`);
+    throw withNote(error, settled);
+  });
   const outcome = ran.outcome;
   if (outcome.kind === 'unreachable' || outcome.kind === 'lock-timeout') {
     await rec.append([

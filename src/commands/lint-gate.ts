@@ -45,3 +45,8 @@ export function lintDetails(summary: LintSummary): Record<string, unknown> {
 }
 
 export const relativeTo = (root: string, file: string) => path.relative(root, file).split(path.sep).join('/');
+
+/** What the intent records when error findings run anyway (--accept-risk): the rules accepted. */
+export function acceptedRisk(blocking: readonly LintFinding[]): { acceptedRisk?: string[] } {
+  return blocking.length > 0 ? { acceptedRisk: [...new Set(blocking.map((f) => f.rule))] } : {};
+}

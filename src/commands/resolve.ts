@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rowState } from '../adapters/db-reader.js';
-import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import { openPrisma, type Prisma, prismaTarget } from '../adapters/prisma.js';
 import { checklist, type ChecklistItem } from '../core/checklists.js';
 import { findingsError, infraError, usageError } from '../core/errors.js';
 import { deriveState } from '../core/ledger.js';
@@ -131,10 +131,7 @@ async function run(ctx: HotfixContext, input: ResolveInput, deps: Deps): Promise
     },
   ]);
   const ran = await prisma
-    .run(
-      { kind: 'resolve', action, migration: ctx.migration },
-      { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
-    )
+    .run({ kind: 'resolve', action, migration: ctx.migration }, prismaTarget(ctx.target))
     .catch(async (error: unknown) => {
       const settled = await settleFromDatabase(
         rec,
@@ -222,11 +219,7 @@ async function checkDatabaseHasChange(
     }
     const lockFile = path.join(migrationsDir, 'migration_lock.toml');
     if (existsSync(lockFile)) cpSync(lockFile, path.join(scratch, 'migration_lock.toml'));
-    const target = {
-      url: ctx.target.url,
-      urlEnv: ctx.target.env.prismaUrlEnv,
-      prismaConfig: ctx.target.env.prismaConfig,
-    };
+    const target = prismaTarget(ctx.target);
     // From the live database to the migrations: the script is exactly what the database lacks.
     const diff = await prisma.run(
       {

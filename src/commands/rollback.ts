@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { probeObjects, runStatements } from '../adapters/db-writer.js';
 import { rowState, type RowState } from '../adapters/db-reader.js';
-import { openPrisma } from '../adapters/prisma.js';
+import { openPrisma, prismaTarget } from '../adapters/prisma.js';
 import { checklist, type ChecklistItem } from '../core/checklists.js';
 import { findingsError, infraError, usageError } from '../core/errors.js';
 import { deriveState, type EventType, type LedgerEvent } from '../core/ledger.js';
@@ -35,7 +35,7 @@ import {
   type HotfixContext,
   type Recorder,
 } from './hotfix-context.js';
-import { lintFiles, relativeTo, type LintSummary } from './lint-gate.js';
+import { lintFiles, relativeTo, type LintSummary, acceptedRisk } from './lint-gate.js';
 import { readDbState, type DbMigrationState } from './migrations.js';
 import { sha256 } from './start.js';
 
@@ -504,7 +504,7 @@ async function revertInPlace(r: Run, state: DbMigrationState, how: InPlace): Pro
   const ran = await prisma
     .run(
       { kind: 'resolve', action: how.resolve.action, migration: how.resolve.migration },
-      { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
+      prismaTarget(ctx.target),
     )
     .catch(async (error: unknown) => {
       const settled =
@@ -732,20 +732,15 @@ async function rollForward(
         action: 'roll-forward',
         revert,
         migrations: applies,
-        ...(blocking.length > 0 ? { acceptedRisk: [...new Set(blocking.map((f) => f.rule))] } : {}),
+        ...acceptedRisk(blocking),
       },
     },
   ]);
-  const ran = await prisma
-    .run(
-      { kind: 'deploy' },
-      { url: ctx.target.url, urlEnv: ctx.target.env.prismaUrlEnv, prismaConfig: ctx.target.env.prismaConfig },
-    )
-    .catch(async (error: unknown) => {
-      const settled = await settleRevert(r, revert, 'prisma migrate deploy did not finish', true);
-      await rec.commit(`hotfix(${ctx.ledger.name}): roll forward on ${env} interrupted`);
-      throw withNote(error, settled);
-    });
+  const ran = await prisma.run({ kind: 'deploy' }, prismaTarget(ctx.target)).catch(async (error: unknown) => {
+    const settled = await settleRevert(r, revert, 'prisma migrate deploy did not finish', true);
+    await rec.commit(`hotfix(${ctx.ledger.name}): roll forward on ${env} interrupted`);
+    throw withNote(error, settled);
+  });
   const o = ran.outcome;
   if (o.kind === 'unreachable' || o.kind === 'lock-timeout') {
     await rec.append([

@@ -5,7 +5,7 @@ import { loadConfig } from '../adapters/config-loader.js';
 import { openDbReader } from '../adapters/db-reader.js';
 import { openGit, type Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerEntry } from '../adapters/ledger-store.js';
-import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import { openPrisma, type Prisma, prismaTarget } from '../adapters/prisma.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
 import { infraError, isHotfixError, usageError, type ErrorKind, type ExitCode } from '../core/errors.js';
 import { deriveState, type HotfixState, type LedgerFile } from '../core/ledger.js';
@@ -30,6 +30,7 @@ import {
 } from '../core/verify-findings.js';
 import type { Deps } from './deps.js';
 import { lint } from './lint.js';
+import { readIfExists } from '../adapters/fs-safe.js';
 
 export interface VerifyInput {
   /** Environments to check as well (concurrently); none: offline checks only. */
@@ -84,15 +85,6 @@ function failed(error: unknown, env: string | null, outcome: Outcome): void {
     message: error.message,
     fix: error.hint ?? null,
   });
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 async function readFolders(migrationsDir: string): Promise<MigrationFolder[]> {
@@ -506,7 +498,7 @@ async function driftCheck(
         script: true,
         exitCode: true,
       },
-      { url: target.url, urlEnv: target.env.prismaUrlEnv, prismaConfig: target.env.prismaConfig },
+      prismaTarget(target),
     );
     if (diff.outcome.kind === 'unreachable') {
       throw infraError(
