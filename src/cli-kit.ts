@@ -14,6 +14,8 @@ export interface CliKit {
   setJson(json: boolean): void;
   /** Exit code when the command returns normally (e.g. 1 for findings). */
   setExitCode(code: number): void;
+  /** Prints a command's result: `{ok: true, ...result}` with --json, else its text rendering. */
+  print<R extends object>(result: R, json: boolean, render: (c: ChalkInstance, result: R) => string): void;
 }
 
 /** The options every environment-changing command shares. */

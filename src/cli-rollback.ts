@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { envOptions, type CliKit } from './cli-kit.js';
-import { rollback } from './commands/rollback.js';
+import { rollback, type RollbackInput } from './commands/rollback.js';
 import { DEFAULT_TIMEOUTS } from './core/lint/preamble.js';
 import { renderRollback } from './ui/rollback.js';
 
@@ -33,46 +33,9 @@ export function registerRollback(program: Command, kit: CliKit): void {
       'statement_timeout for the revert SQL',
       DEFAULT_TIMEOUTS.statementTimeout,
     )
-    .action(
-      async (
-        name: string,
-        opts: {
-          env: string;
-          reason?: string;
-          yes?: boolean;
-          commit: boolean;
-          json?: boolean;
-          dryRun?: boolean;
-          manual?: boolean;
-          includePending?: boolean;
-          acceptRisk?: boolean;
-          lockTimeout: string;
-          statementTimeout: string;
-        },
-      ) => {
-        const json = opts.json === true;
-        kit.setJson(json);
-        const result = await rollback(
-          {
-            name,
-            env: opts.env,
-            reason: opts.reason,
-            yes: opts.yes,
-            commit: opts.commit,
-            dryRun: opts.dryRun,
-            manual: opts.manual,
-            includePending: opts.includePending,
-            acceptRisk: opts.acceptRisk,
-            lockTimeout: opts.lockTimeout,
-            statementTimeout: opts.statementTimeout,
-          },
-          kit.deps(program.opts()),
-        );
-        kit.out(
-          json
-            ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n`
-            : renderRollback(kit.chalkOut, result),
-        );
-      },
-    );
+    .action(async (name: string, opts: RollbackInput & { json?: boolean }) => {
+      const json = opts.json === true;
+      kit.setJson(json);
+      kit.print(await rollback({ ...opts, name }, kit.deps(program.opts())), json, renderRollback);
+    });
 }

@@ -9,8 +9,8 @@ import type { Provider } from './core/lint/index.js';
 import { lintJson, renderLint } from './ui/lint.js';
 import { ExitCode, HotfixError, isHotfixError } from './core/errors.js';
 import { redact } from './core/redact.js';
-import { deploy } from './commands/deploy.js';
-import { resolve } from './commands/resolve.js';
+import { deploy, type DeployInput } from './commands/deploy.js';
+import { resolve, type ResolveInput } from './commands/resolve.js';
 import { createInterface } from 'node:readline/promises';
 import { envOptions, type CliKit } from './cli-kit.js';
 import { registerRollback } from './cli-rollback.js';
@@ -85,6 +85,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) });
 
+  const kit: CliKit = {
+    deps,
+    out,
+    err,
+    chalkOut,
+    setJson: (value) => {
+      json = value;
+    },
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+    print: (result, asJson, render) =>
+      out(asJson ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : render(chalkOut, result)),
+  };
   program
     .command('start')
     .description(
@@ -160,8 +174,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'print one JSON document on stdout')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       json = opts.json === true;
-      const result = await status({ name }, deps(program.opts()));
-      out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderStatus(chalkOut, result));
+      kit.print(await status({ name }, deps(program.opts())), json, renderStatus);
     });
 
   envOptions(
@@ -174,35 +187,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   )
     .option('--rolled-back', 'mark the FAILED migration as rolled back instead (after its SQL was reverted)')
     .option('--skip-check', 'do not check the database first (needs --reason)')
-    .action(
-      async (
-        name: string,
-        opts: {
-          env: string;
-          reason?: string;
-          yes?: boolean;
-          commit: boolean;
-          json?: boolean;
-          rolledBack?: boolean;
-          skipCheck?: boolean;
-        },
-      ) => {
-        json = opts.json === true;
-        const result = await resolve(
-          {
-            name,
-            env: opts.env,
-            reason: opts.reason,
-            yes: opts.yes,
-            commit: opts.commit,
-            rolledBack: opts.rolledBack,
-            skipCheck: opts.skipCheck,
-          },
-          deps(program.opts()),
-        );
-        out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderResolve(chalkOut, result));
-      },
-    );
+    .action(async (name: string, opts: ResolveInput & { json?: boolean }) => {
+      json = opts.json === true;
+      kit.print(await resolve({ ...opts, name }, deps(program.opts())), json, renderResolve);
+    });
 
   envOptions(
     program
@@ -216,37 +204,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'run despite error-severity lint findings on a protected environment (needs --reason)',
     )
     .option('--dry-run', 'print the SQL that would run, change nothing')
-    .action(
-      async (
-        name: string,
-        opts: {
-          env: string;
-          reason?: string;
-          yes?: boolean;
-          commit: boolean;
-          json?: boolean;
-          includePending?: boolean;
-          acceptRisk?: boolean;
-          dryRun?: boolean;
-        },
-      ) => {
-        json = opts.json === true;
-        const result = await deploy(
-          {
-            name,
-            env: opts.env,
-            reason: opts.reason,
-            yes: opts.yes,
-            commit: opts.commit,
-            includePending: opts.includePending,
-            acceptRisk: opts.acceptRisk,
-            dryRun: opts.dryRun,
-          },
-          deps(program.opts()),
-        );
-        out(json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : renderDeploy(chalkOut, result));
-      },
-    );
+    .action(async (name: string, opts: DeployInput & { json?: boolean }) => {
+      json = opts.json === true;
+      kit.print(await deploy({ ...opts, name }, deps(program.opts())), json, renderDeploy);
+    });
 
   program
     .command('lint')
@@ -275,18 +236,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (result.errors > 0) exitCode = ExitCode.findings;
     });
 
-  const kit: CliKit = {
-    deps,
-    out,
-    err,
-    chalkOut,
-    setJson: (value) => {
-      json = value;
-    },
-    setExitCode: (code) => {
-      exitCode = code;
-    },
-  };
   registerRollback(program, kit);
   registerVerify(program, kit);
 
