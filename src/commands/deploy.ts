@@ -1,24 +1,22 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { rowState } from '../adapters/db-reader.js';
-import { openPrisma, prismaTarget } from '../adapters/prisma.js';
 import { checklist, type ChecklistItem } from '../core/checklists.js';
-import { findingsError, infraError, usageError } from '../core/errors.js';
+import { findingsError, usageError } from '../core/errors.js';
 import { deriveState } from '../core/ledger.js';
 import type { Deps } from './deps.js';
 import {
   confirmProtected,
   openHotfixContext,
+  recordedMigrateDeploy,
   recorder,
   unansweredIntent,
   type EnvCommandInput,
   type HotfixContext,
   settleFromDatabase,
-  withNote,
 } from './hotfix-context.js';
 import { readDbState } from './migrations.js';
-import { lintFiles, relativeTo, type LintSummary, acceptedRisk } from './lint-gate.js';
-import { blockingFindings } from '../core/lint/index.js';
+import { acceptedRisk, lintFiles, lintGate, relativeTo, type LintSummary } from './lint-gate.js';
 
 export interface DeployInput extends EnvCommandInput {
   includePending?: boolean;
@@ -142,65 +140,24 @@ async function run(ctx: HotfixContext, input: DeployInput, deps: Deps): Promise<
     migrationsDir,
     ctx.projectRoot,
   );
-  const blocking = blockingFindings(result.lint.findings);
   if (input.dryRun) return result;
-  // Dangerous SQL blocks only where it hurts: protected environments, unless accepted on record.
-  if (ctx.target.env.protected && blocking.length > 0 && !input.acceptRisk) {
-    throw findingsError(
-      'LINT_BLOCKED',
-      `${blocking.length} error-severity lint finding(s) in what would run on protected "${env}": ${[...new Set(blocking.map((f) => `${f.rule} (${f.file ?? ''}:${f.line})`))].join(', ')}`,
-      {
-        hint: 'Make the SQL safe (hotfix lint shows the fix), suppress a statement with a reason (-- hotfix-lint-disable-next-line <rule> -- <why>), or pass --accept-risk --reason TEXT.',
-        details: { findings: blocking },
-      },
-    );
-  }
+  const blocking = lintGate(result.lint, {
+    env,
+    protected: ctx.target.env.protected,
+    acceptRisk: input.acceptRisk,
+    what: 'what would run',
+    file: `${relDir}/${ctx.migration}/migration.sql`,
+  });
 
   await confirmProtected(ctx, input, deps, `Apply ${state.pending.join(', ')}`);
-  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec, ctx.git.root);
-  await rec.append([
-    {
-      type: 'intent',
-      outcome: 'pending',
-      migration: ctx.migration,
-      details: {
-        action: 'migrate deploy',
-        migrations: state.pending,
-        ...acceptedRisk(blocking),
-      },
-    },
-  ]);
-  const ran = await prisma.run({ kind: 'deploy' }, prismaTarget(ctx.target)).catch(async (error: unknown) => {
+  const outcome = await recordedMigrateDeploy(ctx, rec, deps, {
+    type: 'deployed',
+    intent: { action: 'migrate deploy', migrations: state.pending, ...acceptedRisk(blocking) },
+    label: `deploy to ${env}`,
+    notApplied: 'nothing was applied',
     // prisma crashed or hung: the table says what it did before that.
-    const settled = await settleFromDatabase(
-      rec,
-      ctx,
-      'deployed',
-      'applied',
-      'prisma migrate deploy did not finish',
-    );
-    await rec.commit(`hotfix(${ctx.ledger.name}): deploy to ${env} interrupted`);
-    throw withNote(error, settled);
+    settle: () => settleFromDatabase(rec, ctx, 'deployed', 'applied', 'prisma migrate deploy did not finish'),
   });
-  const outcome = ran.outcome;
-  if (outcome.kind === 'unreachable' || outcome.kind === 'lock-timeout') {
-    await rec.append([
-      { type: 'deployed', outcome: 'skipped', migration: ctx.migration, details: { code: outcome.code } },
-    ]);
-    await rec.commit(`hotfix(${ctx.ledger.name}): deploy to ${env} did not run (${outcome.code})`);
-    throw infraError(
-      outcome.kind === 'unreachable' ? 'DB_UNREACHABLE' : 'MIGRATE_LOCK_HELD',
-      outcome.kind === 'unreachable'
-        ? `prisma could not reach the ${env} database (${outcome.code}); nothing was applied.`
-        : `Another migration holds Prisma's migration lock on ${env} (${outcome.code}, advisory lock 72707369); nothing was applied.`,
-      {
-        hint:
-          outcome.kind === 'unreachable'
-            ? 'Check the database and the URL, then retry.'
-            : 'Wait for the other migrate deploy to finish, then retry.',
-      },
-    );
-  }
   const after = await readDbState(ctx.target, migrationsDir);
   const finalRow = after.latest(ctx.migration);
   if (outcome.kind === 'ok' && finalRow && rowState(finalRow) === 'applied') {

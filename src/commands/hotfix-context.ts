@@ -5,7 +5,9 @@ import { acquireLock, type Lock } from '../adapters/fs-safe.js';
 import { openGit, type Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerStore } from '../adapters/ledger-store.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
-import { HotfixError, usageError } from '../core/errors.js';
+import { HotfixError, infraError, usageError } from '../core/errors.js';
+import { openPrisma, prismaTarget } from '../adapters/prisma.js';
+import type { PrismaOutcome } from '../core/prisma-output.js';
 import {
   appendEvents,
   deriveState,
@@ -216,4 +218,64 @@ export function withNote(error: unknown, note: string): Error {
     });
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+export interface RecordedDeploy {
+  /** The ledger event that carries the outcome. */
+  type: 'deployed' | 'rolled-forward';
+  intent: Record<string, unknown>;
+  /** Facts every outcome event of this run carries (e.g. the revert migration). */
+  details?: Record<string, unknown>;
+  /** "deploy to staging": for commit messages. */
+  label: string;
+  /** What did not happen when the database could not be reached or locked. */
+  notApplied: string;
+  /** Settles the ledger from the database when prisma crashes or hangs; returns what it recorded. */
+  settle: () => Promise<string>;
+}
+
+/**
+ * `prisma migrate deploy` with the ledger around it: intent before, and for the outcomes every
+ * caller treats alike (prisma crashed, database unreachable, migration lock held) the outcome
+ * after, committed. Other outcomes are returned for the caller to judge against the table.
+ */
+export async function recordedMigrateDeploy(
+  ctx: HotfixContext,
+  rec: Recorder,
+  deps: Deps,
+  run: RecordedDeploy,
+): Promise<PrismaOutcome> {
+  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec, ctx.git.root);
+  await rec.append([{ type: 'intent', outcome: 'pending', migration: ctx.migration, details: run.intent }]);
+  const ran = await prisma.run({ kind: 'deploy' }, prismaTarget(ctx.target)).catch(async (error: unknown) => {
+    const settled = await run.settle();
+    await rec.commit(`hotfix(${ctx.ledger.name}): ${run.label} interrupted`);
+    throw withNote(error, settled);
+  });
+  const o = ran.outcome;
+  if (o.kind === 'unreachable' || o.kind === 'lock-timeout') {
+    const env = ctx.target.env.name;
+    await rec.append([
+      {
+        type: run.type,
+        outcome: 'skipped',
+        migration: ctx.migration,
+        details: { ...run.details, code: o.code },
+      },
+    ]);
+    await rec.commit(`hotfix(${ctx.ledger.name}): ${run.label} did not run (${o.code})`);
+    throw infraError(
+      o.kind === 'unreachable' ? 'DB_UNREACHABLE' : 'MIGRATE_LOCK_HELD',
+      o.kind === 'unreachable'
+        ? `prisma could not reach the ${env} database (${o.code}); ${run.notApplied}.`
+        : `Another migration holds Prisma's migration lock on ${env} (${o.code}, advisory lock 72707369); ${run.notApplied}.`,
+      {
+        hint:
+          o.kind === 'unreachable'
+            ? 'Check the database and the URL, then run the same command again.'
+            : 'Wait for the other migrate deploy to finish, then run the same command again.',
+      },
+    );
+  }
+  return o;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { countFindings, lintSqlAsync, type LintFinding } from '../core/lint/index.js';
+import { blockingFindings, countFindings, lintSqlAsync, type LintFinding } from '../core/lint/index.js';
+import { findingsError } from '../core/errors.js';
 import { providerOf } from './lint.js';
 
 export interface LintSummary {
@@ -49,4 +50,28 @@ export const relativeTo = (root: string, file: string) => path.relative(root, fi
 /** What the intent records when error findings run anyway (--accept-risk): the rules accepted. */
 export function acceptedRisk(blocking: readonly LintFinding[]): { acceptedRisk?: string[] } {
   return blocking.length > 0 ? { acceptedRisk: [...new Set(blocking.map((f) => f.rule))] } : {};
+}
+
+/**
+ * Dangerous SQL blocks only where it hurts: on a protected environment, an unsuppressed
+ * error finding refuses the run unless the risk is accepted on record (--accept-risk --reason).
+ * Returns the blocking findings (empty when none), for the intent to record.
+ */
+export function lintGate(
+  lint: LintSummary,
+  opts: { env: string; protected: boolean; acceptRisk?: boolean | undefined; what: string; file: string },
+): LintFinding[] {
+  const blocking = blockingFindings(lint.findings);
+  if (opts.protected && blocking.length > 0 && !opts.acceptRisk) {
+    const where = [...new Set(blocking.map((f) => `${f.rule} (${f.file ?? ''}:${f.line})`))].join(', ');
+    throw findingsError(
+      'LINT_BLOCKED',
+      `${blocking.length} error-severity lint finding(s) in ${opts.what} on protected "${opts.env}": ${where}`,
+      {
+        hint: `Make ${opts.file} safe (hotfix lint ${opts.file} shows the fix), suppress a statement with a reason (-- hotfix-lint-disable-next-line <rule> -- <why>), or pass --accept-risk --reason TEXT.`,
+        details: { findings: blocking },
+      },
+    );
+  }
+  return blocking;
 }

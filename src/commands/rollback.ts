@@ -6,7 +6,7 @@ import { openPrisma, prismaTarget } from '../adapters/prisma.js';
 import { checklist, type ChecklistItem } from '../core/checklists.js';
 import { findingsError, infraError, usageError } from '../core/errors.js';
 import { deriveState, type EventType, type LedgerEvent } from '../core/ledger.js';
-import { addTimeoutsPreamble, blockingFindings, DEFAULT_TIMEOUTS } from '../core/lint/index.js';
+import { addTimeoutsPreamble, DEFAULT_TIMEOUTS } from '../core/lint/index.js';
 import { checkTimeouts } from '../core/lint/preamble.js';
 import { migrationSlug, migrationTimestamp, resolveInside } from '../core/names.js';
 import {
@@ -27,6 +27,7 @@ import type { Deps } from './deps.js';
 import {
   confirmProtected,
   openHotfixContext,
+  recordedMigrateDeploy,
   recorder,
   settleFromDatabase,
   unansweredIntent,
@@ -35,7 +36,7 @@ import {
   type HotfixContext,
   type Recorder,
 } from './hotfix-context.js';
-import { lintFiles, relativeTo, type LintSummary, acceptedRisk } from './lint-gate.js';
+import { acceptedRisk, lintFiles, lintGate, relativeTo, type LintSummary } from './lint-gate.js';
 import { readDbState, type DbMigrationState } from './migrations.js';
 import { sha256 } from './start.js';
 
@@ -698,17 +699,13 @@ async function rollForward(
       result.summary = `Would apply the existing ${revert} to ${env}; ${ctx.migration} stays in the history.`;
     return finish(r, '');
   }
-  const blocking = blockingFindings(result.lint.findings);
-  if (ctx.target.env.protected && blocking.length > 0 && !input.acceptRisk) {
-    throw findingsError(
-      'LINT_BLOCKED',
-      `${blocking.length} error-severity lint finding(s) in the revert that would run on protected "${env}": ${[...new Set(blocking.map((f) => `${f.rule} (${f.file ?? ''}:${f.line})`))].join(', ')}`,
-      {
-        hint: `Make ${downRel} safe (hotfix lint ${downRel} shows the fix), suppress a statement with a reason (-- hotfix-lint-disable-next-line <rule> -- <why>), or pass --accept-risk --reason TEXT.`,
-        details: { findings: blocking },
-      },
-    );
-  }
+  const blocking = lintGate(result.lint, {
+    env,
+    protected: ctx.target.env.protected,
+    acceptRisk: input.acceptRisk,
+    what: 'the revert that would run',
+    file: downRel,
+  });
   if (!existingRevert) {
     const branch = await ctx.git.currentBranch();
     if (branch !== ctx.ledger.branch) {
@@ -722,44 +719,14 @@ async function rollForward(
   await confirmProtected(ctx, input, deps, `Roll back ${ctx.migration} by applying ${revert}`);
   result.revert.commit = await writeRevert(r, revert, revertSql, downFile);
 
-  const prisma = await openPrisma(ctx.projectRoot, ctx.config.schema, deps.exec, ctx.git.root);
-  await rec.append([
-    {
-      type: 'intent',
-      outcome: 'pending',
-      migration: ctx.migration,
-      details: {
-        action: 'roll-forward',
-        revert,
-        migrations: applies,
-        ...acceptedRisk(blocking),
-      },
-    },
-  ]);
-  const ran = await prisma.run({ kind: 'deploy' }, prismaTarget(ctx.target)).catch(async (error: unknown) => {
-    const settled = await settleRevert(r, revert, 'prisma migrate deploy did not finish', true);
-    await rec.commit(`hotfix(${ctx.ledger.name}): roll forward on ${env} interrupted`);
-    throw withNote(error, settled);
+  const o = await recordedMigrateDeploy(ctx, rec, deps, {
+    type: 'rolled-forward',
+    intent: { action: 'roll-forward', revert, migrations: applies, ...acceptedRisk(blocking) },
+    details: { revert },
+    label: `roll forward on ${env}`,
+    notApplied: `${revert} was not applied (run the same hotfix rollback again: it applies the ${revert} already committed)`,
+    settle: () => settleRevert(r, revert, 'prisma migrate deploy did not finish', true),
   });
-  const o = ran.outcome;
-  if (o.kind === 'unreachable' || o.kind === 'lock-timeout') {
-    await rec.append([
-      {
-        type: 'rolled-forward',
-        outcome: 'skipped',
-        migration: ctx.migration,
-        details: { code: o.code, revert },
-      },
-    ]);
-    await rec.commit(`hotfix(${ctx.ledger.name}): roll forward on ${env} did not run (${o.code})`);
-    throw infraError(
-      o.kind === 'unreachable' ? 'DB_UNREACHABLE' : 'MIGRATE_LOCK_HELD',
-      o.kind === 'unreachable'
-        ? `prisma could not reach the ${env} database (${o.code}); ${revert} was not applied.`
-        : `Another migration holds Prisma's migration lock on ${env} (${o.code}, advisory lock 72707369); ${revert} was not applied.`,
-      { hint: `Run the same hotfix rollback again: it applies the ${revert} already committed.` },
-    );
-  }
   const after = (await readDbState(ctx.target, r.migrationsDir)).latest(revert);
   if (o.kind === 'ok' && after && rowState(after) === 'applied') {
     const left = migrationParts(mig, await probe(r, mig)).parts.filter((p) => p.present);
