@@ -8,49 +8,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
+import { runVerify } from '../support/verify.js';
 import { runPrisma } from '../support/prisma-project.js';
 import { createTwoEnvProject, PROD_ENV, type TwoEnvProject } from '../support/scenario.js';
 
 const INIT = '20240101000000_init';
 
-/** The --json document of hotfix verify (or of an error), as the tests read it. */
-interface Doc {
-  ok: boolean;
-  exitCode?: number;
-  findings?: {
-    code: string;
-    severity: string;
-    env: string | null;
-    migration: string | null;
-    hotfix: string | null;
-    message: string;
-    fix: string | null;
-    details?: { sql?: string; logs?: string; recorded?: string; actual?: string; rule?: string };
-  }[];
-  checked?: { envs: { name: string; checked: boolean; applied: number; pending: number; drift: string }[] };
-  error?: { code: string; details: Record<string, unknown> | null };
-}
-
 describe.sequential('hotfix verify (PostgreSQL)', () => {
   let s: TwoEnvProject;
   let dir: string;
   let migration: string;
-  const verify = async (args: string[], env: Record<string, string> = {}) => {
-    const r = await runHotfix(dir, ['verify', '--json', ...args], { ...s.env, ...env });
-    let doc: Doc;
-    try {
-      doc = JSON.parse(r.stdout);
-    } catch {
-      throw new Error(`verify printed no JSON (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-    }
-    const findings = doc.findings ?? [];
-    return {
-      ...r,
-      doc,
-      findings,
-      codes: findings.map((f) => `${f.severity} ${f.code} ${f.env ?? '-'}`).sort(),
-    };
-  };
+  const verify = (args: string[], env: Record<string, string> = {}) =>
+    runVerify(dir, args, { ...s.env, ...env });
   const sqlPath = () => path.join(dir, 'prisma', 'migrations', migration, 'migration.sql');
 
   beforeAll(async () => {

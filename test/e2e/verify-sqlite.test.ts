@@ -7,46 +7,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sqliteQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
+import { runVerify, type VerifyDoc } from '../support/verify.js';
 import { createTwoEnvProject, STAGING_ENV, type TwoEnvProject } from '../support/scenario.js';
-
-/** The --json document of hotfix verify (or of an error), as the tests read it. */
-interface Doc {
-  ok: boolean;
-  exitCode?: number;
-  findings?: {
-    code: string;
-    severity: string;
-    env: string | null;
-    migration: string | null;
-    hotfix: string | null;
-    message: string;
-    fix: string | null;
-    details?: { sql?: string; logs?: string; recorded?: string; actual?: string; rule?: string };
-  }[];
-  checked?: { envs: { name: string; checked: boolean; applied: number; pending: number; drift: string }[] };
-  error?: { code: string; details: Record<string, unknown> | null };
-}
 
 describe.sequential('hotfix verify (SQLite)', () => {
   let s: TwoEnvProject;
   let dir: string;
   let migration: string;
-  const verify = async (args: string[], env: Record<string, string> = {}) => {
-    const r = await runHotfix(dir, ['verify', '--json', ...args], { ...s.env, ...env });
-    let doc: Doc;
-    try {
-      doc = JSON.parse(r.stdout);
-    } catch {
-      throw new Error(`verify printed no JSON (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-    }
-    const findings = doc.findings ?? [];
-    return {
-      ...r,
-      doc,
-      findings,
-      codes: findings.map((f) => `${f.severity} ${f.code} ${f.env ?? '-'}`).sort(),
-    };
-  };
+  const verify = (args: string[], env: Record<string, string> = {}) =>
+    runVerify(dir, args, { ...s.env, ...env });
   const folder = () => path.join(dir, 'prisma', 'migrations', migration);
 
   beforeAll(async () => {
@@ -213,7 +182,7 @@ describe('hotfix verify on a Prisma 6.19 project', () => {
       s.env,
     );
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as Doc;
+    const doc = JSON.parse(r.stdout) as VerifyDoc;
     expect(doc.findings!.map((f) => `${f.severity} ${f.code} ${f.env}`)).toEqual([
       'info DRIFT_NOT_COMPUTABLE production',
       'info DRIFT_NOT_COMPUTABLE staging',
