@@ -139,7 +139,30 @@ export async function openDbReader(target: Target): Promise<DbReader> {
       close: () => Promise.resolve(client.close()),
     };
   }
-  throw infraError('DB_DRIVER_MISSING', `Reading ${target.provider} databases is not supported yet.`, {
-    hint: 'Use PostgreSQL or SQLite, or check the database by hand with prisma migrate status.',
-  });
+  // MySQL / MariaDB through mysql2 (the driver Prisma 7's CLI itself depends on).
+  const mysql = await import('mysql2/promise');
+  let connection: Awaited<ReturnType<typeof mysql.createConnection>>;
+  try {
+    // Prisma stores DATETIME(3) in UTC: read it as UTC whatever this machine's time zone.
+    connection = await mysql.createConnection({ uri: target.url, connectTimeout: 10_000, timezone: 'Z' });
+    // Every transaction of this session is read-only, as on PostgreSQL.
+    await connection.query('SET SESSION TRANSACTION READ ONLY');
+  } catch (cause) {
+    throw unreachable(target, cause);
+  }
+  const query = async <T>(sql: string, params: unknown[] = []) => {
+    const [rows] = await connection.query(sql, params);
+    return rows as T[];
+  };
+  return {
+    migrations: async () => {
+      const exists = await query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '_prisma_migrations'`,
+      );
+      if (Number(exists[0]?.n ?? 0) === 0) return undefined;
+      return (await query<Record<string, unknown>>(SELECT_MIGRATIONS)).map(toRow);
+    },
+    query,
+    close: () => connection.end(),
+  };
 }
