@@ -105,6 +105,17 @@ export async function rollback(input: RollbackInput, deps: Deps): Promise<Rollba
   checkTimeouts(timeoutsOf(input));
   const ctx = await openHotfixContext(input, deps, 'rollback');
   try {
+    if (ctx.target.provider === 'mysql') {
+      // The plan reads the catalog to see which parts of the migration are there: PostgreSQL and
+      // SQLite only, so far. Refuse before touching anything rather than guess.
+      throw usageError(
+        'ROLLBACK_UNSUPPORTED',
+        `hotfix rollback does not support MySQL yet (environment "${ctx.target.env.name}").`,
+        {
+          hint: 'Revert by hand following down.sql, then prisma migrate resolve --rolled-back <migration> for a failed migration, or add a revert migration for an applied one.',
+        },
+      );
+    }
     return await run(ctx, input, deps);
   } finally {
     await ctx.lock?.release();

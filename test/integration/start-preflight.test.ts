@@ -290,6 +290,17 @@ describe('hotfix start (no database needed)', () => {
     expect(existsSync(path.join(dir, '.hotfix'))).toBe(false);
   });
 
+  it('rollback on a MySQL environment is refused (exit 2) before anything is touched', async () => {
+    expect((await runHotfix(dir, ['start', 'x1', '--sql', sqlFile()])).exitCode).toBe(0);
+    const before = snapshot(dir);
+    const run = await runHotfix(dir, ['rollback', 'x1', '--env', 'production', '--yes'], {
+      DATABASE_URL: 'mysql://root@127.0.0.1:3306/nowhere',
+    });
+    expect(run.exitCode, run.stderr).toBe(2);
+    expect(run.stderr).toContain('does not support MySQL yet');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   it('status lists an open hotfix from the base branch through its hotfix/* branch', async () => {
     expect((await runHotfix(dir, ['start', 'x1', '--sql', sqlFile()])).exitCode).toBe(0);
     git(dir, 'checkout', '-q', 'main');
