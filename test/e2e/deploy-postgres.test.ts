@@ -1,12 +1,10 @@
 // hotfix deploy on real PostgreSQL with the real Prisma 7 CLI: pending migrations of others,
 // a failing hotfix, an unreachable database and Prisma's migration lock held elsewhere.
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgDatabase, pgColumns, pgQuery, prismaMigrations, type PgDatabase } from '../support/db.js';
 import { git, initRepo, snapshot } from '../support/git.js';
-import { runHotfix } from '../support/hotfix.js';
+import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { createPrismaProject, prismaEnv, runPrisma, type PrismaProject } from '../support/prisma-project.js';
 
 interface Setup {
@@ -24,17 +22,6 @@ async function setup(prefix: string): Promise<Setup> {
   expect(r.exitCode, r.all).toBe(0);
   return { db, project, env };
 }
-
-async function startWithSql(s: Setup, name: string, sql: string): Promise<string> {
-  const file = path.join(s.project.dir, '..', `${path.basename(s.project.dir)}-${name}.sql`);
-  writeFileSync(file, sql);
-  const r = await runHotfix(s.project.dir, ['start', name, '--sql', file, '--json'], s.env);
-  expect(r.exitCode, r.stderr).toBe(0);
-  return JSON.parse(r.stdout).migration.name as string;
-}
-
-const ledgerOf = (s: Setup, name: string) =>
-  JSON.parse(readFileSync(path.join(s.project.dir, '.hotfix', `${name}.json`), 'utf8'));
 
 describe('hotfix deploy (PostgreSQL)', () => {
   const setups: Setup[] = [];
@@ -117,7 +104,7 @@ describe('hotfix deploy (PostgreSQL)', () => {
         s.env,
       );
       expect(r.exitCode, r.stderr).toBe(0);
-      const intent = ledgerOf(s, 'title-index').events.find((e: { type: string }) => e.type === 'intent');
+      const intent = ledgerEvents(s, 'title-index').find((e: { type: string }) => e.type === 'intent');
       expect(intent).toMatchObject({
         reason: 'Post is small, the lock lasts ms',
         details: { acceptedRisk: expect.arrayContaining(['create-index-non-concurrently']) },
@@ -129,7 +116,7 @@ describe('hotfix deploy (PostgreSQL)', () => {
         [migration, true],
       ]);
       expect(await pgColumns(s.db.url, 'User')).toContain('nickname');
-      const events = ledgerOf(s, 'title-index').events.map(
+      const events = ledgerEvents(s, 'title-index').map(
         (e: { type: string; outcome: string }) => `${e.type}:${e.outcome}`,
       );
       expect(events.slice(-2)).toEqual(['intent:pending', 'deployed:ok']);
@@ -155,7 +142,7 @@ describe('hotfix deploy (PostgreSQL)', () => {
       expect(r.stderr).toContain('P3018');
       expect(r.stderr).toContain('column "nope" of relation "User" does not exist');
       expect(await pgColumns(s.db.url, 'User')).not.toContain('flag');
-      const last = ledgerOf(s, 'bad-fix').events.at(-1);
+      const last = ledgerEvents(s, 'bad-fix').at(-1);
       expect(last).toMatchObject({
         type: 'deployed',
         outcome: 'failed',
@@ -213,7 +200,7 @@ describe('hotfix deploy (PostgreSQL)', () => {
       expect(await pgQuery(s.db.url, `SELECT 1 FROM pg_indexes WHERE indexname = 'User_name_idx'`)).toEqual(
         [],
       );
-      const events = ledgerOf(s, 'email-index').events;
+      const events = ledgerEvents(s, 'email-index');
       expect(events.at(-1)).toMatchObject({
         type: 'deployed',
         outcome: 'skipped',

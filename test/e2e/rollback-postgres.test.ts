@@ -12,37 +12,18 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgColumns, pgQuery, prismaMigrations } from '../support/db.js';
 import { git, snapshot } from '../support/git.js';
-import { runHotfix } from '../support/hotfix.js';
+import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { runPrisma } from '../support/prisma-project.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
 const TIMEOUTS = "SET lock_timeout = '5s';\nSET statement_timeout = '60s';\n";
-
-async function startWithSql(s: TwoEnvProject, name: string, sql: string, down?: string): Promise<string> {
-  git(s.project.dir, 'checkout', '-q', 'main');
-  const file = path.join(s.project.dir, '..', `${name}.sql`);
-  writeFileSync(file, sql);
-  const r = await runHotfix(s.project.dir, ['start', name, '--sql', file, '--json'], s.env);
-  expect(r.exitCode, r.stderr).toBe(0);
-  const migration = JSON.parse(r.stdout).migration.name as string;
-  if (down !== undefined) writeDown(s, migration, down);
-  return migration;
-}
 
 function writeDown(s: TwoEnvProject, migration: string, down: string): void {
   writeFileSync(path.join(s.project.migrationsDir, migration, 'down.sql'), down);
   git(s.project.dir, 'commit', '-qam', `down.sql for ${migration}`);
 }
 
-const events = (s: TwoEnvProject, name: string) =>
-  (
-    JSON.parse(readFileSync(path.join(s.project.dir, '.hotfix', `${name}.json`), 'utf8')).events as {
-      type: string;
-      outcome: string;
-      reason?: string;
-      details?: Record<string, unknown>;
-    }[]
-  ).map((e) => `${e.type}:${e.outcome}`);
+const events = (s: TwoEnvProject, name: string) => ledgerEvents(s, name).map((e) => `${e.type}:${e.outcome}`);
 
 const rowsOf = async (s: TwoEnvProject, migration: string) =>
   (await prismaMigrations(s.prodUrl))

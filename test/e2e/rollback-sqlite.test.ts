@@ -2,25 +2,11 @@
 // and a failed one. SQLite runs a migration file statement by statement (no transaction around
 // it), so a migration whose second statement fails leaves its first one in the database: the
 // part-applied case happens by itself here.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prismaMigrations, sqliteColumns } from '../support/db.js';
 import { git } from '../support/git.js';
-import { runHotfix } from '../support/hotfix.js';
+import { runHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
-
-async function startWithSql(s: TwoEnvProject, name: string, sql: string, down: string): Promise<string> {
-  git(s.project.dir, 'checkout', '-q', 'main');
-  const file = path.join(s.project.dir, '..', `${name}.sql`);
-  writeFileSync(file, sql);
-  const r = await runHotfix(s.project.dir, ['start', name, '--sql', file, '--json'], s.env);
-  expect(r.exitCode, r.stderr).toBe(0);
-  const migration = JSON.parse(r.stdout).migration.name as string;
-  writeFileSync(path.join(s.project.migrationsDir, migration, 'down.sql'), down);
-  git(s.project.dir, 'commit', '-qam', `down.sql for ${migration}`);
-  return migration;
-}
 
 const rowsOf = async (s: TwoEnvProject, migration: string) =>
   (await prismaMigrations(s.prodUrl))

@@ -1,5 +1,8 @@
 import { execa } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
+import { git } from './git.js';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -34,4 +37,46 @@ export function startHotfix(cwd: string, args: string[], env: Record<string, str
     reject: false,
     stdin: 'ignore',
   });
+}
+
+export interface HotfixProject {
+  project: { dir: string; migrationsDir: string };
+  env: Record<string, string>;
+}
+
+/**
+ * `hotfix start <name> --sql FILE` from the base branch; with `down`, also writes and commits
+ * down.sql. Returns the migration folder name.
+ */
+export async function startWithSql(
+  s: HotfixProject,
+  name: string,
+  sql: string,
+  down?: string,
+): Promise<string> {
+  git(s.project.dir, 'checkout', '-q', 'main');
+  // Beside the project (not in it: the tree must stay clean), named after it: parents are shared.
+  const file = path.join(s.project.dir, '..', `${path.basename(s.project.dir)}-${name}.sql`);
+  writeFileSync(file, sql);
+  const r = await runHotfix(s.project.dir, ['start', name, '--sql', file, '--json'], s.env);
+  expect(r.exitCode, r.stderr).toBe(0);
+  const migration = JSON.parse(r.stdout).migration.name as string;
+  if (down !== undefined) {
+    writeFileSync(path.join(s.project.migrationsDir, migration, 'down.sql'), down);
+    git(s.project.dir, 'commit', '-qam', `down.sql for ${migration}`);
+  }
+  return migration;
+}
+
+export interface LedgerEventView {
+  type: string;
+  outcome: string;
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
+/** The events of a hotfix's ledger file in the working tree. */
+export function ledgerEvents(s: HotfixProject, name: string): LedgerEventView[] {
+  return JSON.parse(readFileSync(path.join(s.project.dir, '.hotfix', `${name}.json`), 'utf8'))
+    .events as LedgerEventView[];
 }
