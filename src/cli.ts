@@ -8,7 +8,7 @@ import { DEFAULT_TIMEOUTS } from './core/lint/preamble.js';
 import type { Provider } from './core/lint/index.js';
 import { lintJson, renderLint } from './ui/lint.js';
 import { ExitCode, HotfixError, isHotfixError } from './core/errors.js';
-import { redact } from './core/redact.js';
+import { redact, secretsOfUrl } from './core/redact.js';
 import { deploy, type DeployInput } from './commands/deploy.js';
 import { resolve, type ResolveInput } from './commands/resolve.js';
 import { createInterface } from 'node:readline/promises';
@@ -41,7 +41,8 @@ function secretsFromEnv(env: Record<string, string | undefined>): string[] {
       ([key, value]) =>
         /URL|PASSWORD|DSN|SECRET|TOKEN/i.test(key) && value !== undefined && value.length >= 8,
     )
-    .map(([, value]) => value!);
+    // The value whole, and the password inside it: printed text may quote a URL only in part.
+    .flatMap(([, value]) => [value!, ...secretsOfUrl(value)]);
 }
 
 /** Wires argv to commands and renders results. Returns the exit code; never exits. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { EnvironmentConfig } from './config.js';
 import { usageError } from './errors.js';
-import { redact } from './redact.js';
+import { urlShape } from './redact.js';
 
 export type Provider = 'postgresql' | 'mysql' | 'sqlite';
 
@@ -54,7 +54,7 @@ export function resolveTarget(
       `$${env.urlEnv} (environment "${env.name}") is not a usable database URL: ${why}.`,
       {
         hint: 'Expected postgresql://user:password@host:5432/db, mysql://... or file:./dev.db.',
-        details: { shape: redact(url.replace(/:[^:@/]*@/, ':***@')).replace(/[^\s]{120,}/g, '…') },
+        details: { shape: urlShape(url) },
       },
     );
   const provider = providerOf(url);

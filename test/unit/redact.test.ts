@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, secretsOfUrl } from '../../src/core/redact.js';
+import { redact, secretsOfUrl, urlShape } from '../../src/core/redact.js';
 
 describe('redact', () => {
   const url = 'postgresql://app:S3cr%40t-canary@db.internal:5432/shop?sslmode=require';
@@ -23,5 +23,31 @@ describe('redact', () => {
 
   it('leaves text without secrets alone', () => {
     expect(redact('ALTER TABLE "User" ADD COLUMN "x" TEXT;')).toBe('ALTER TABLE "User" ADD COLUMN "x" TEXT;');
+  });
+});
+
+describe('redact: passwords with unencoded "@", ":" and "/"', () => {
+  // A URL parser reads the userinfo up to the LAST "@": masking up to the first one leaves the tail.
+  const canary = 'postgresql://u:p@ss:w/rd@db.internal/shop';
+
+  it('urlShape masks the whole password of a URL that does not parse', () => {
+    expect(() => new URL(canary)).toThrow();
+    const shape = urlShape(canary);
+    expect(shape).toBe('postgresql://u:***@db.internal/shop');
+  });
+
+  it('the pattern pass masks to the last "@" of a token, not past quotes or spaces', () => {
+    const out = redact(`failed: "${canary}" and mysql://root:a@b@h/x ok`);
+    expect(out).not.toMatch(/p@ss|ss:w|w\/rd|a@b/);
+    expect(out).toContain('"postgresql://u:***@db.internal/shop"');
+    expect(out).toContain('mysql://root:***@h/x ok');
+  });
+
+  it('secretsOfUrl yields the password by the last-"@" rule, raw and decoded', () => {
+    expect(secretsOfUrl(canary)).toContain('p@ss:w/rd');
+    const encoded = 'postgresql://u:p%40ss%3Aw%2Frd@db.internal/shop';
+    expect(secretsOfUrl(encoded)).toEqual(expect.arrayContaining(['p%40ss%3Aw%2Frd', 'p@ss:w/rd']));
+    const text = redact('password p@ss:w/rd and p%40ss%3Aw%2Frd', secretsOfUrl(encoded));
+    expect(text).toBe('password *** and ***');
   });
 });
