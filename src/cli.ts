@@ -36,13 +36,15 @@ export interface CliIo {
 
 /** Values of variables that look like credentials: masked in everything we print. */
 function secretsFromEnv(env: Record<string, string | undefined>): string[] {
-  return Object.entries(env)
-    .filter(
-      ([key, value]) =>
-        /URL|PASSWORD|DSN|SECRET|TOKEN/i.test(key) && value !== undefined && value.length >= 8,
-    )
-    // The value whole, and the password inside it: printed text may quote a URL only in part.
-    .flatMap(([, value]) => [value!, ...secretsOfUrl(value)]);
+  return (
+    Object.entries(env)
+      .filter(
+        ([key, value]) =>
+          /URL|PASSWORD|DSN|SECRET|TOKEN/i.test(key) && value !== undefined && value.length >= 8,
+      )
+      // The value whole, and the password inside it: printed text may quote a URL only in part.
+      .flatMap(([, value]) => [value!, ...secretsOfUrl(value)])
+  );
 }
 
 /** Wires argv to commands and renders results. Returns the exit code; never exits. */

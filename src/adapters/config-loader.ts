@@ -7,6 +7,7 @@ import {
 } from '../core/config.js';
 import { usageError } from '../core/errors.js';
 import { readIfExists } from './fs-safe.js';
+import { toPosix } from '../core/text.js';
 
 export const CONFIG_FILE = 'hotfix.config.json';
 const PRISMA_CONFIG_FILES = [
@@ -31,8 +32,6 @@ export function pathsFromPrismaConfig(text: string): { schema?: string; migratio
     : undefined;
   return { ...(schema ? { schema } : {}), ...(migrations ? { migrations } : {}) };
 }
-
-const toPosix = (p: string) => p.split(path.sep).join('/');
 
 export async function loadConfig(root: string, explicitPath?: string): Promise<HotfixConfig> {
   const configPath = explicitPath ? path.resolve(root, explicitPath) : path.join(root, CONFIG_FILE);

@@ -16,7 +16,8 @@ import {
   settleFromDatabase,
 } from './hotfix-context.js';
 import { readDbState } from './migrations.js';
-import { acceptedRisk, lintFiles, lintGate, relativeTo, type LintSummary } from './lint-gate.js';
+import { acceptedRisk, lintFiles, lintGate, type LintSummary } from './lint-gate.js';
+import { relativeTo } from '../core/text.js';
 
 export interface DeployInput extends EnvCommandInput {
   includePending?: boolean;

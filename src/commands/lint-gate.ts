@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { blockingFindings, countFindings, lintSqlAsync, type LintFinding } from '../core/lint/index.js';
 import { findingsError } from '../core/errors.js';
 import { providerOf } from './lint.js';
@@ -44,8 +43,6 @@ export function lintDetails(summary: LintSummary): Record<string, unknown> {
     ],
   };
 }
-
-export const relativeTo = (root: string, file: string) => path.relative(root, file).split(path.sep).join('/');
 
 /** What the intent records when error findings run anyway (--accept-risk): the rules accepted. */
 export function acceptedRisk(blocking: readonly LintFinding[]): { acceptedRisk?: string[] } {

@@ -4,6 +4,7 @@ import { loadConfig } from '../adapters/config-loader.js';
 import { infraError, usageError } from '../core/errors.js';
 import { parseLedger } from '../core/ledger.js';
 import { countFindings, lintSql, loadParser, type LintFinding, type Provider } from '../core/lint/index.js';
+import { toPosix } from '../core/text.js';
 
 export interface LintInput {
   /** Files, migration folders or migrations directories, relative to cwd. Empty: every migration. */
@@ -46,7 +47,6 @@ export interface LintResult {
 }
 
 const LEDGER_DIR = '.hotfix';
-const toPosix = (p: string) => p.split(path.sep).join('/');
 
 async function exists(p: string): Promise<'file' | 'dir' | undefined> {
   try {

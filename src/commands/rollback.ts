@@ -36,9 +36,10 @@ import {
   type HotfixContext,
   type Recorder,
 } from './hotfix-context.js';
-import { acceptedRisk, lintFiles, lintGate, relativeTo, type LintSummary } from './lint-gate.js';
+import { acceptedRisk, lintFiles, lintGate, type LintSummary } from './lint-gate.js';
 import { readDbState, type DbMigrationState } from './migrations.js';
-import { sha256 } from './start.js';
+import { sha256Hex } from '../core/checksum.js';
+import { oneLine, relativeTo } from '../core/text.js';
 
 export interface RollbackInput extends EnvCommandInput {
   /** Failed migration: do not run down.sql, only check that it was reverted by hand. */
@@ -748,7 +749,7 @@ async function rollForward(
         migration: ctx.migration,
         details: {
           revert,
-          revertChecksum: sha256(revertSql),
+          revertChecksum: sha256Hex(revertSql),
           migrations: applies,
           ...(left.length > 0 ? { leftover: left.map((p) => p.label) } : {}),
         },
@@ -884,14 +885,6 @@ async function reconcile(r: Run, open: LedgerEvent): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function oneLine(sql: string): string {
-  const flat = sql
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
-}
 
 async function finish(r: Run, message: string): Promise<RollbackResult> {
   const { ctx, input, rec, result } = r;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +23,8 @@ import { addTimeoutsPreamble, checkTimeouts } from '../core/lint/preamble.js';
 import { lintDetails, lintFiles, type LintSummary } from './lint-gate.js';
 import { providerOf } from './lint.js';
 import type { Deps } from './deps.js';
+import { sha256Hex } from '../core/checksum.js';
+import { toPosix } from '../core/text.js';
 
 export interface StartInput {
   name: string;
@@ -69,9 +70,6 @@ export interface StartResult {
   checklist: ChecklistItem[];
   lint: LintSummary;
 }
-
-const toPosix = (p: string) => p.split(path.sep).join('/');
-export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 interface Plan {
   git: Git;
@@ -127,7 +125,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       migrationsDir,
       projectRoot,
     );
-    const checksum = sha256(plan.sql);
+    const checksum = sha256Hex(plan.sql);
     const result: StartResult = {
       command: 'start',
       dryRun: input.dryRun,

@@ -31,6 +31,7 @@ import {
 import type { Deps } from './deps.js';
 import { lint } from './lint.js';
 import { readIfExists } from '../adapters/fs-safe.js';
+import { toPosix } from '../core/text.js';
 
 export interface VerifyInput {
   /** Environments to check as well (concurrently); none: offline checks only. */
@@ -69,8 +70,6 @@ interface Outcome {
   /** Kinds of the errors that stopped a check (an environment unreachable...). */
   failures: ErrorKind[];
 }
-
-const toPosix = (p: string) => p.split(path.sep).join('/');
 
 /** A usage/ledger/infra error inside one check becomes a finding, so the other checks still report. */
 function failed(error: unknown, env: string | null, outcome: Outcome): void {

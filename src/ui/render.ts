@@ -7,6 +7,7 @@ import type { DeployResult } from '../commands/deploy.js';
 import type { ResolveResult } from '../commands/resolve.js';
 import type { LintSummary } from '../commands/lint-gate.js';
 import { renderLintFindings } from './lint.js';
+import { indent } from '../core/text.js';
 
 /** Colour only for a person at a terminal: never in CI, pipes, or with NO_COLOR. */
 export function makeChalk(
@@ -108,14 +109,6 @@ export function errorJson(error: HotfixError): Record<string, unknown> {
     },
     exitCode: error.exitCode,
   };
-}
-
-function indent(text: string): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((line) => `    ${line}`)
-    .join('\n');
 }
 
 export function renderDeploy(c: ChalkInstance, r: DeployResult): string {

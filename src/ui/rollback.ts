@@ -2,6 +2,9 @@ import type { ChalkInstance } from 'chalk';
 import type { RollbackResult } from '../commands/rollback.js';
 import { renderLintFindings } from './lint.js';
 import { renderChecklist } from './render.js';
+import { indent, oneLine } from '../core/text.js';
+
+const flat = (sql: string) => oneLine(sql, 100);
 
 const FOUND: Record<RollbackResult['found'], string> = {
   absent: 'never applied there',
@@ -10,22 +13,6 @@ const FOUND: Record<RollbackResult['found'], string> = {
   'rolled-back': 'rolled back',
   'rolled-forward': 'applied, and rolled forward by its revert migration',
   'revert-failed': 'applied; its revert migration FAILED part way',
-};
-
-function indent(text: string, pad = '    '): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((line) => `${pad}${line}`)
-    .join('\n');
-}
-
-const flat = (sql: string) => {
-  const one = sql
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return one.length > 100 ? `${one.slice(0, 99)}…` : one;
 };
 
 export function renderRollback(c: ChalkInstance, r: RollbackResult): string {

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { VerifyResult } from '../commands/verify.js';
 import type { VerifyFinding, VerifySeverity } from '../core/verify-findings.js';
+import { indent } from '../core/text.js';
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
@@ -9,13 +10,6 @@ function paint(c: ChalkInstance, severity: VerifySeverity, text: string): string
 }
 
 const where = (f: VerifyFinding) => [f.env ?? 'repo', f.migration ?? f.hotfix].filter(Boolean).join('  ');
-
-const indent = (text: string, pad: string) =>
-  text
-    .trimEnd()
-    .split('\n')
-    .map((line) => `${pad}${line}`)
-    .join('\n');
 
 /**
  * The findings as a table (severity, code, where), each followed by what happened and the
