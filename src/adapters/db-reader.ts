@@ -4,6 +4,9 @@ import { infraError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
 import type { Target } from '../core/target.js';
 
+/** Prisma's advisory lock key for migrations (PostgreSQL). */
+export const PRISMA_MIGRATE_LOCK = 72707369;
+
 /** One row of Prisma's `_prisma_migrations`, as the provider's driver returns it. */
 export interface MigrationRow {
   id: string;
@@ -28,6 +31,11 @@ export function rowState(row: MigrationRow): RowState {
 export interface DbReader {
   /** undefined when `_prisma_migrations` does not exist (a database Migrate never touched). */
   migrations(): Promise<MigrationRow[] | undefined>;
+  /**
+   * Who holds Prisma's migration lock right now (another session running migrate deploy or
+   * resolve), described for people; undefined when nobody does or the provider has none.
+   */
+  migrateLockHolder(): Promise<string | undefined>;
   /** A read-only query for checks (catalog lookups). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -98,6 +106,20 @@ export async function openDbReader(target: Target): Promise<DbReader> {
         if (!exists[0]?.t) return undefined;
         return (await query<Record<string, unknown>>(SELECT_MIGRATIONS)).map(toRow);
       },
+      migrateLockHolder: async () => {
+        // pg_advisory_lock(72707369): classid 0, objid the key, objsubid 1 (a single bigint key).
+        const rows = await query<{ pid: number; app: string | null; since: string | null }>(
+          `SELECT l.pid, a.application_name AS app, a.query_start::text AS since
+             FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1
+              AND l.granted AND l.pid <> pg_backend_pid()`,
+          [PRISMA_MIGRATE_LOCK],
+        );
+        const r = rows[0];
+        return r
+          ? `backend pid ${r.pid}${r.app ? ` (${r.app})` : ''}${r.since ? `, running since ${r.since}` : ''}`
+          : undefined;
+      },
       query,
       close: () => client.end(),
     };
@@ -135,6 +157,8 @@ export async function openDbReader(target: Target): Promise<DbReader> {
           };
         });
       },
+      // SQLite has no migration lock: Prisma relies on the file lock of each write.
+      migrateLockHolder: () => Promise.resolve(undefined),
       query,
       close: () => Promise.resolve(client.close()),
     };
@@ -161,6 +185,12 @@ export async function openDbReader(target: Target): Promise<DbReader> {
       );
       if (Number(exists[0]?.n ?? 0) === 0) return undefined;
       return (await query<Record<string, unknown>>(SELECT_MIGRATIONS)).map(toRow);
+    },
+    migrateLockHolder: async () => {
+      // Prisma takes GET_LOCK('prisma_migrate') on MySQL.
+      const rows = await query<{ holder: number | null }>(`SELECT IS_USED_LOCK('prisma_migrate') AS holder`);
+      const holder = rows[0]?.holder;
+      return holder === null || holder === undefined ? undefined : `connection id ${holder}`;
     },
     query,
     close: () => connection.end(),

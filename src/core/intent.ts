@@ -1,0 +1,198 @@
+import type { EventType, LedgerEvent, LedgerFile } from './ledger.js';
+import { deriveState } from './ledger.js';
+import { ledgerError } from './errors.js';
+
+/**
+ * What a command was about to do when it wrote its `intent` event. Typed, so that a later run
+ * settles exactly the step that was interrupted (a killed `resolve` is settled as a resolve,
+ * never as a deploy), from the `_prisma_migrations` row that tells its outcome.
+ */
+export const INTENT_ACTIONS = [
+  'deploy',
+  'resolve-applied',
+  'resolve-rolled-back',
+  'revert',
+  'manual',
+  'finish-revert',
+  'roll-forward',
+] as const;
+export type IntentAction = (typeof INTENT_ACTIONS)[number];
+
+export type RowState = 'applied' | 'failed' | 'rolled-back' | 'absent';
+
+export type OutcomeEventType = Extract<EventType, 'deployed' | 'resolved' | 'rolled-back' | 'rolled-forward'>;
+
+/** An outcome event without what the recorder adds (time, actor, command, environment, reason). */
+export interface EventBody {
+  type: OutcomeEventType;
+  outcome: 'ok' | 'failed' | 'skipped';
+  migration: string;
+  details?: Record<string, unknown>;
+}
+
+interface SettleRule {
+  command: 'deploy' | 'resolve' | 'rollback';
+  /** The outcome event this action ends with. */
+  event: OutcomeEventType;
+  /** Whose row tells the outcome: the hotfix migration, or the revert migration it applies. */
+  rowOf: 'migration' | 'revert';
+  /** The row's state once the action has finished. */
+  desired: Exclude<RowState, 'absent' | 'failed'>;
+  /** A failed row is this action's failure (migrate deploy writes one), not merely "not run". */
+  failedIsFailure: boolean;
+}
+
+export const SETTLE_RULES: Record<IntentAction, SettleRule> = {
+  deploy: {
+    command: 'deploy',
+    event: 'deployed',
+    rowOf: 'migration',
+    desired: 'applied',
+    failedIsFailure: true,
+  },
+  'resolve-applied': {
+    command: 'resolve',
+    event: 'resolved',
+    rowOf: 'migration',
+    desired: 'applied',
+    failedIsFailure: false,
+  },
+  'resolve-rolled-back': {
+    command: 'resolve',
+    event: 'rolled-back',
+    rowOf: 'migration',
+    desired: 'rolled-back',
+    failedIsFailure: false,
+  },
+  revert: {
+    command: 'rollback',
+    event: 'rolled-back',
+    rowOf: 'migration',
+    desired: 'rolled-back',
+    failedIsFailure: false,
+  },
+  manual: {
+    command: 'rollback',
+    event: 'rolled-back',
+    rowOf: 'migration',
+    desired: 'rolled-back',
+    failedIsFailure: false,
+  },
+  'finish-revert': {
+    command: 'rollback',
+    event: 'rolled-forward',
+    rowOf: 'revert',
+    desired: 'applied',
+    failedIsFailure: false,
+  },
+  'roll-forward': {
+    command: 'rollback',
+    event: 'rolled-forward',
+    rowOf: 'revert',
+    desired: 'applied',
+    failedIsFailure: true,
+  },
+};
+
+export interface Intent {
+  action: IntentAction;
+  command: SettleRule['command'];
+  env: string;
+  /** The hotfix migration. */
+  migration: string;
+  /** The revert migration applied by a roll forward. */
+  revert: string | undefined;
+  /** The intent event itself. */
+  event: LedgerEvent;
+}
+
+/** Free-form actions written before intents were typed, by command. */
+const LEGACY: Record<string, IntentAction> = {
+  'deploy|migrate deploy': 'deploy',
+  'resolve|migrate resolve --applied': 'resolve-applied',
+  'resolve|migrate resolve --rolled-back': 'resolve-rolled-back',
+};
+
+/** Reads an intent event; a ledger whose intent names no known action is refused (exit 3). */
+export function intentOf(event: LedgerEvent, where: string): Intent {
+  const raw = typeof event.details?.action === 'string' ? event.details.action : '';
+  const action =
+    (INTENT_ACTIONS as readonly string[]).includes(raw) && raw !== ''
+      ? (raw as IntentAction)
+      : LEGACY[`${event.command}|${raw}`];
+  if (!action || !event.env || !event.migration) {
+    throw ledgerError(
+      'LEDGER_INTENT_UNKNOWN',
+      `Ledger ${where}: event ${event.seq} is an intent of "${event.command}" with action "${raw}", which this hotfix version cannot settle.`,
+      {
+        hint: 'Upgrade prisma-hotfix; or check the database by hand and record the outcome with the command that was interrupted.',
+        details: { path: where, seq: event.seq },
+      },
+    );
+  }
+  const revert = typeof event.details?.revert === 'string' ? event.details.revert : undefined;
+  return {
+    action,
+    command: SETTLE_RULES[action].command,
+    env: event.env.name,
+    migration: event.migration,
+    revert,
+    event,
+  };
+}
+
+/** The intent an interrupted run left for `env` (the last event there, unanswered), if any. */
+export function openIntent(file: LedgerFile, env: string, where: string): Intent | undefined {
+  const state = deriveState(file).envs.find((e) => e.name === env);
+  return state?.state === 'in-progress' ? intentOf(state.lastEvent, where) : undefined;
+}
+
+/** The migration whose `_prisma_migrations` row tells the intent's outcome. */
+export function outcomeRowOf(intent: Pick<Intent, 'action' | 'migration' | 'revert'>): string {
+  return SETTLE_RULES[intent.action].rowOf === 'revert' && intent.revert ? intent.revert : intent.migration;
+}
+
+/**
+ * How an interrupted action ended, from its row alone: done when the row is in the state the
+ * action leads to; failed when the action is one that writes failed rows and the row is failed;
+ * else nothing took effect (a skipped outcome restores the state from before the intent).
+ */
+export function settleIntent(
+  intent: Pick<Intent, 'action' | 'migration' | 'revert'>,
+  row: RowState,
+  why: string,
+  logs?: string | null,
+): { event: EventBody; note: string } {
+  const rule = SETTLE_RULES[intent.action];
+  const target = outcomeRowOf(intent);
+  const details: Record<string, unknown> = {
+    reconciled: why,
+    rowState: row,
+    ...(intent.revert ? { revert: intent.revert } : {}),
+  };
+  const event = (outcome: EventBody['outcome'], extra: Record<string, unknown> = {}): EventBody => ({
+    type: rule.event,
+    outcome,
+    migration: intent.migration,
+    details: { ...details, ...extra },
+  });
+  if (row === rule.desired) {
+    return { event: event('ok'), note: `${why}; the database shows ${target} ${row}: recorded as done` };
+  }
+  if (row === 'failed' && rule.failedIsFailure) {
+    return {
+      event: event('failed', { logs: logs?.slice(0, 1000) ?? null }),
+      note: `${why}; the database shows ${target} failed: recorded as failed`,
+    };
+  }
+  if (rule.command === 'rollback') {
+    return {
+      event: event('skipped'),
+      note: `${why}; the database shows ${target} ${row === 'absent' ? 'not applied' : `still ${row}`}: recorded as not finished`,
+    };
+  }
+  return {
+    event: event('skipped'),
+    note: `${why}; the database shows no change for ${target}: recorded as not run`,
+  };
+}

@@ -1,0 +1,94 @@
+import {
+  acceptedRisk,
+  commitStep,
+  confirmStep,
+  failedMigrationError,
+  knownState,
+  lintGateStep,
+  otherPendingError,
+} from './common.js';
+import type { EnvFacts, LintSummary, PlanBase, Step } from './types.js';
+
+export interface DeployFacts extends EnvFacts {
+  /** migration.sql of every pending migration, in apply order. */
+  pendingSql: { migration: string; sql: string }[];
+  /** Lint of what would run (the hotfix held to its stricter severities). */
+  lint: LintSummary;
+  /** The hotfix's migration.sql, relative to the project root (for the lint hint). */
+  file: string;
+  includePending: boolean;
+  acceptRisk: boolean;
+}
+
+export interface DeployPlan extends PlanBase {
+  command: 'deploy';
+  /** What will be (or would be) applied, in order. */
+  applied: string[];
+  alreadyApplied: boolean;
+  sql: { migration: string; sql: string }[];
+  lint: LintSummary | null;
+}
+
+/** `hotfix deploy`: run the hotfix migration where it was not patched by hand. */
+export function planDeploy(f: DeployFacts): DeployPlan {
+  const { name } = f.hotfix;
+  const { migration } = f.hotfix;
+  const env = f.env.name;
+  const base = { command: 'deploy' as const, hotfix: name, env, database: f.env.database, migration };
+  if (f.db.stateOf(migration) === 'applied') {
+    const known = knownState(f);
+    const steps: Step[] =
+      known === 'deployed' || known === 'resolved'
+        ? []
+        : [
+            {
+              kind: 'record',
+              event: { type: 'deployed', outcome: 'ok', migration, details: { found: 'already applied' } },
+              why: `${migration} is already applied on ${env}`,
+            },
+          ];
+    steps.push(commitStep(`hotfix(${name}): ${env} already has ${migration}`));
+    return { ...base, applied: [], alreadyApplied: true, sql: [], lint: null, plan: steps };
+  }
+  if (f.db.failed.length > 0) {
+    const names = f.db.failed.map((r) => r.migrationName);
+    throw failedMigrationError(
+      env,
+      names,
+      names.includes(migration)
+        ? `Undo it with: hotfix rollback ${name} --env ${env} (or hotfix resolve ${name} --env ${env} --rolled-back after reverting by hand)`
+        : `Settle ${names.join(', ')} first: prisma migrate resolve --rolled-back <name> after reverting it, or --applied if it was completed by hand.`,
+    );
+  }
+  const others = f.db.pending.filter((m) => m !== migration);
+  if (others.length > 0 && !f.includePending) throw otherPendingError('Deploying', env, others, 'the hotfix');
+  const gate = lintGateStep(f.lint, {
+    protected: f.env.protected,
+    acceptRisk: f.acceptRisk,
+    what: 'what would run',
+    file: f.file,
+  });
+  const steps: Step[] = [
+    ...gate,
+    ...confirmStep(f, `Apply ${f.db.pending.join(', ')}`),
+    {
+      kind: 'recorded',
+      action: 'deploy',
+      intent: { migrations: f.db.pending, ...acceptedRisk(gate) },
+      actions: [{ kind: 'prisma-deploy', migrations: f.db.pending }],
+      confirm: { migration, expect: 'applied' },
+      outcome: 'deployed',
+      details: { migrations: f.db.pending },
+      label: `deploy to ${env}`,
+    },
+    commitStep(`hotfix(${name}): deployed ${migration} to ${env}`),
+  ];
+  return {
+    ...base,
+    applied: f.db.pending,
+    alreadyApplied: false,
+    sql: f.pendingSql,
+    lint: f.lint,
+    plan: steps,
+  };
+}

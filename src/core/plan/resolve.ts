@@ -1,0 +1,92 @@
+import { usageError } from '../errors.js';
+import { commitStep, confirmStep, knownState } from './common.js';
+import type { EnvFacts, PlanBase, Step } from './types.js';
+
+export interface ResolveFacts extends EnvFacts {
+  action: 'applied' | 'rolled-back';
+  /**
+   * Which check proved that the database has the change, or why none ran ("skipped: <reason>").
+   * A check that could not prove it refused while the facts were gathered.
+   */
+  check: string;
+}
+
+export interface ResolvePlan extends PlanBase {
+  command: 'resolve';
+  action: 'applied' | 'rolled-back';
+  alreadyDone: boolean;
+  check: string;
+}
+
+/** `hotfix resolve`: record in `_prisma_migrations` what was done by hand, without running SQL. */
+export function planResolve(f: ResolveFacts): ResolvePlan {
+  const { name, migration } = f.hotfix;
+  const env = f.env.name;
+  const current = f.db.stateOf(migration);
+  const base = {
+    command: 'resolve' as const,
+    hotfix: name,
+    env,
+    database: f.env.database,
+    migration,
+    action: f.action,
+  };
+  if (f.action === 'rolled-back') {
+    if (current === 'rolled-back') {
+      return {
+        ...base,
+        alreadyDone: true,
+        check: 'none',
+        plan: [commitStep(`hotfix(${name}): ${env} already rolled back`)],
+      };
+    }
+    if (current !== 'failed') {
+      throw usageError(
+        'NOT_FAILED',
+        current === 'absent'
+          ? `${migration} was never applied to ${env}: there is nothing to mark rolled back (Prisma P3011).`
+          : `${migration} is applied on ${env}, not failed. Prisma can mark only a FAILED migration as rolled back (P3012); an applied one stays in history.`,
+        { hint: `To undo an applied hotfix, roll forward with: hotfix rollback ${name} --env ${env}` },
+      );
+    }
+  } else if (current === 'applied') {
+    const known = knownState(f);
+    const steps: Step[] =
+      known === 'resolved' || known === 'deployed'
+        ? []
+        : [
+            {
+              kind: 'record',
+              event: {
+                type: 'resolved',
+                outcome: 'ok',
+                migration,
+                details: { found: 'already applied (P3008)' },
+              },
+              why: `${migration} is already applied on ${env}`,
+            },
+          ];
+    steps.push(commitStep(`hotfix(${name}): ${env} already has ${migration}`));
+    return { ...base, alreadyDone: true, check: 'none', plan: steps };
+  }
+  const check = f.action === 'applied' ? f.check : 'none';
+  return {
+    ...base,
+    alreadyDone: false,
+    check,
+    plan: [
+      ...confirmStep(f, `Mark ${migration} as ${f.action}`),
+      {
+        kind: 'recorded',
+        action: f.action === 'applied' ? 'resolve-applied' : 'resolve-rolled-back',
+        intent: { check },
+        actions: [{ kind: 'prisma-resolve', action: f.action, migration }],
+        confirm: { migration, expect: f.action },
+        outcome: f.action === 'applied' ? 'resolved' : 'rolled-back',
+        details: { check },
+        label: `resolve on ${env}`,
+      },
+      commitStep(`hotfix(${name}): ${migration} marked ${f.action} on ${env}`),
+    ],
+  };
+}

@@ -1,0 +1,113 @@
+import type { EventBody, IntentAction, OutcomeEventType } from '../intent.js';
+import type { LedgerFile } from '../ledger.js';
+import type { LintFinding } from '../lint/types.js';
+import type { DbMigrationState } from '../migration-state.js';
+import type { DbObject } from '../partial.js';
+
+/**
+ * A plan is what a command that changes an environment will do, as data: the --dry-run and
+ * --json output, and the only thing the apply step walks. Hard preconditions (wrong branch, a
+ * failed migration in the way, an unfilled down.sql) are refusals of plan() itself, so a dry run
+ * refuses exactly where the real run would. Acknowledgements (a protected environment's
+ * confirmation, accepting lint risk) are steps: a dry run shows what the real run will ask for.
+ */
+
+export interface LintSummary {
+  errors: number;
+  warnings: number;
+  infos: number;
+  suppressed: number;
+  findings: LintFinding[];
+}
+
+export type { EventBody, OutcomeEventType } from '../intent.js';
+
+export interface SqlStep {
+  /** Position in its file, for messages. */
+  index: number;
+  sql: string;
+  /** Must run outside a transaction (CONCURRENTLY). */
+  concurrent: boolean;
+}
+
+/** What runs between an intent and its outcome. */
+export type Action =
+  | { kind: 'prisma-deploy'; migrations: string[] }
+  | { kind: 'prisma-resolve'; action: 'applied' | 'rolled-back'; migration: string }
+  | { kind: 'run-sql'; file: string; statements: SqlStep[]; lockTimeout: string; statementTimeout: string }
+  /**
+   * Re-read the catalog: no part of `migration` may be left. Before marking (a revert in place),
+   * a leftover fails the step and nothing is marked; after applying (a roll forward), the revert
+   * has run and the leftover is recorded and reported.
+   */
+  | {
+      kind: 'check-removed';
+      migration: string;
+      what: string;
+      parts: RemovedPart[];
+      afterApplying?: boolean;
+    };
+
+/** A part of a migration that a revert must remove (or put back), and its state before it. */
+export interface RemovedPart {
+  object: DbObject;
+  before: boolean;
+  label: string;
+  change: 'adds' | 'removes';
+  statement: number;
+}
+
+export type Step =
+  /** The ledger catches up with what the database already shows; nothing runs. */
+  | { kind: 'record'; event: EventBody; why: string }
+  /** Error-severity lint findings on a protected environment: needs --accept-risk --reason. */
+  | { kind: 'lint-gate'; blocking: LintFinding[]; accepted: boolean; what: string; file: string }
+  /** A protected environment: a person says yes at a terminal, or --yes. */
+  | { kind: 'confirm'; action: string; question: string; given: boolean }
+  /** Write and commit a new migration folder (the revert of a roll forward). */
+  | {
+      kind: 'write-migration';
+      migration: string;
+      /** migration.sql to write, relative to the project root. */
+      path: string;
+      sql: string;
+      /** Other files (relative to the project root) committed with it when changed. */
+      alsoCommit: string[];
+      message: string;
+    }
+  /** Intent in the ledger, the actions, then the outcome confirmed from `_prisma_migrations`. */
+  | {
+      kind: 'recorded';
+      action: IntentAction;
+      /** Facts the intent records (migrations, accepted risk, the check that proved it...). */
+      intent: Record<string, unknown>;
+      actions: Action[];
+      /** The row that must end in `expect`, and the outcome event recorded then. */
+      confirm: { migration: string; expect: 'applied' | 'rolled-back' };
+      outcome: OutcomeEventType;
+      /** Facts the outcome event carries. */
+      details: Record<string, unknown>;
+      /** "deploy to staging": for commit messages. */
+      label: string;
+    }
+  /** Commit the ledger (unless --no-commit, which leaves it staged). */
+  | { kind: 'commit'; message: string };
+
+/** What every env-changing plan starts from. */
+export interface EnvFacts {
+  hotfix: { name: string; migration: string; branch: string };
+  env: { name: string; protected: boolean; database: string };
+  /** The ledger as read (after any interrupted step was settled). */
+  ledger: LedgerFile;
+  db: DbMigrationState;
+  input: { yes: boolean; reason: string | undefined };
+}
+
+export interface PlanBase {
+  hotfix: string;
+  env: string;
+  database: string;
+  migration: string;
+  /** What the command does, in order: the --dry-run and --json body. */
+  plan: Step[];
+}

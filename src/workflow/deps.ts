@@ -1,0 +1,15 @@
+import type { Exec } from '../adapters/exec.js';
+
+/** What commands get from the outside world; tests pass their own cwd, clock and env. */
+export interface Deps {
+  cwd: string;
+  exec: Exec;
+  env: Record<string, string | undefined>;
+  now: () => Date;
+  /** --config, relative to cwd. */
+  configPath?: string | undefined;
+  /** Progress lines for people (stderr); never data. */
+  progress?: (line: string) => void;
+  /** Asks a person yes/no; absent when there is no terminal (CI), where --yes is required. */
+  confirm?: ((question: string) => Promise<boolean>) | undefined;
+}

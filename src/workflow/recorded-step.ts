@@ -1,0 +1,266 @@
+import { probeObjects, runStatements } from '../adapters/db-writer.js';
+import { prismaTarget } from '../adapters/prisma.js';
+import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
+import { outcomeRowOf, settleIntent } from '../core/intent.js';
+import { rowState } from '../core/migration-state.js';
+import { objectKey, pgDefaultSchema } from '../core/partial.js';
+import type { PrismaOutcome } from '../core/prisma-output.js';
+import type { Action, RemovedPart } from '../core/plan/types.js';
+import type { Session } from './session.js';
+import {
+  failureCommit,
+  failureDetails,
+  failureError,
+  notRunCommit,
+  notRunError,
+  type RecordedStep,
+  type StepContext,
+} from './step-errors.js';
+
+/**
+ * The one recorded step of deploy, resolve and rollback: intent in the ledger -> the actions
+ * (prisma, SQL, catalog checks) -> the outcome, confirmed from `_prisma_migrations` rather than
+ * from prisma's words -> the outcome event. A step that stops records why (not run, failed)
+ * and commits it before the error goes up; a crash or hang is settled from the table, exactly
+ * as the next run's reconcile would. Returns an error to raise once the ledger is committed
+ * (a roll forward that applied but left something behind).
+ */
+export async function runRecorded(s: Session, step: RecordedStep): Promise<HotfixError | undefined> {
+  const ctx: StepContext = {
+    hotfix: s.input.name,
+    env: s.target.env.name,
+    migration: s.migration,
+    ran: [],
+    migrationsRel: s.config.migrations,
+  };
+  await s.rec.append([
+    {
+      type: 'intent',
+      outcome: 'pending',
+      migration: s.migration,
+      details: { action: step.action, ...step.intent },
+    },
+  ]);
+  const stop = async (
+    outcome: 'failed' | 'skipped',
+    details: Record<string, unknown>,
+    commit: string,
+    error: Error,
+  ) => {
+    await s.rec.append([{ type: step.outcome, outcome, migration: s.migration, details }]);
+    await s.rec.commit(commit);
+    return error;
+  };
+  let prismaSaid: PrismaOutcome | undefined;
+  let leftover: { labels: string[]; error: HotfixError } | undefined;
+  for (const action of step.actions) {
+    let result: ActionResult;
+    try {
+      result = await runAction(s, action, ctx);
+    } catch (error) {
+      throw await settleCrash(s, step, action, error);
+    }
+    if (result.kind === 'prisma') {
+      const o = result.outcome;
+      if (o.kind === 'unreachable' || o.kind === 'lock-timeout') {
+        throw await stop(
+          'skipped',
+          {
+            ...(typeof step.intent.revert === 'string' ? { revert: step.intent.revert } : {}),
+            code: o.code,
+            ...(ctx.ran.length > 0 ? { ran: ctx.ran } : {}),
+          },
+          notRunCommit(step, ctx, o.code),
+          notRunError(step, ctx, o),
+        );
+      }
+      prismaSaid = o;
+    } else if (result.kind === 'stop') {
+      throw await stop(result.outcome, result.details, result.commit, result.error);
+    } else if (result.kind === 'leftover') {
+      leftover = result;
+    }
+  }
+  // Confirm from the table, not from prisma's words.
+  const row = (await s.readDb()).stateOf(step.confirm.migration);
+  const prismaOk =
+    prismaSaid === undefined || prismaSaid.kind === 'ok' || prismaSaid.kind === 'already-applied';
+  if (prismaOk && row === step.confirm.expect) {
+    await s.rec.append([
+      {
+        type: step.outcome,
+        outcome: 'ok',
+        migration: s.migration,
+        details: { ...step.details, ...(leftover ? { leftover: leftover.labels } : {}) },
+      },
+    ]);
+    return leftover?.error;
+  }
+  const revert = typeof step.intent.revert === 'string' ? { revert: step.intent.revert } : {};
+  const details = { ...revert, ...failureDetails(step, prismaSaid) };
+  await s.rec.append([{ type: step.outcome, outcome: 'failed', migration: s.migration, details }]);
+  const commit = await s.rec.commit(failureCommit(step, ctx, prismaSaid));
+  throw failureError(step, ctx, prismaSaid, step.action === 'deploy' ? { commit: commit ?? null } : {});
+}
+
+type ActionResult =
+  | { kind: 'done' }
+  | { kind: 'prisma'; outcome: PrismaOutcome }
+  | { kind: 'leftover'; labels: string[]; error: HotfixError }
+  | {
+      kind: 'stop';
+      outcome: 'failed' | 'skipped';
+      details: Record<string, unknown>;
+      commit: string;
+      error: Error;
+    };
+
+async function runAction(s: Session, action: Action, ctx: StepContext): Promise<ActionResult> {
+  const env = s.target.env.name;
+  switch (action.kind) {
+    case 'prisma-deploy':
+    case 'prisma-resolve': {
+      const prisma = await s.prisma();
+      const command =
+        action.kind === 'prisma-deploy'
+          ? ({ kind: 'deploy' } as const)
+          : ({ kind: 'resolve', action: action.action, migration: action.migration } as const);
+      return { kind: 'prisma', outcome: (await prisma.run(command, prismaTarget(s.target))).outcome };
+    }
+    case 'run-sql': {
+      let out;
+      try {
+        out = await runStatements(s.target, action.statements, {
+          lockTimeout: action.lockTimeout,
+          statementTimeout: action.statementTimeout,
+          schema: schemaOf(s),
+        });
+      } catch (error) {
+        // Nothing ran: unreachable, or Prisma's migration lock is held.
+        if (!isHotfixError(error)) throw error;
+        return {
+          kind: 'stop',
+          outcome: 'skipped',
+          details: { error: error.code },
+          commit: `hotfix(${ctx.hotfix}): rollback on ${env} did not run`,
+          error,
+        };
+      }
+      if (out.ok || !out.failed) {
+        ctx.ran = action.statements.map((st) => st.index);
+        return { kind: 'done' };
+      }
+      const f = out.failed;
+      const timeout = f.code === '55P03' || f.code === '57014' || /SQLITE_BUSY/.test(f.code ?? '');
+      const message =
+        `Statement ${f.index} of ${action.file} failed on ${env}${f.code ? ` (${f.code})` : ''}: ${f.message}\n` +
+        (out.committed.length > 0
+          ? `Statements ${out.committed.join(', ')} were committed before it (they ran outside its transaction).`
+          : 'Its transaction was rolled back: the database is as it was.') +
+        ` ${ctx.migration} is still marked failed.`;
+      const hint = timeout
+        ? 'The database was busy (lock_timeout/statement_timeout). Retry in a quieter moment, or raise --lock-timeout / --statement-timeout; running again is safe.'
+        : `Fix ${action.file} and run again: it only runs what is still needed.`;
+      return {
+        kind: 'stop',
+        outcome: 'failed',
+        details: {
+          statement: f.index,
+          code: f.code ?? null,
+          error: f.message.slice(0, 1000),
+          committed: out.committed,
+        },
+        commit: `hotfix(${ctx.hotfix}): rollback on ${env} FAILED`,
+        error: timeout
+          ? infraError('ROLLBACK_TIMEOUT', message, { hint, details: { failed: f } })
+          : findingsError('ROLLBACK_SQL_FAILED', message, { hint, details: { failed: f } }),
+      };
+    }
+    case 'check-removed': {
+      const left = await partsLeft(s, action.parts);
+      if (left.length === 0) return { kind: 'done' };
+      const text = left
+        .map(
+          (p) =>
+            `  - ${p.label} (${p.change === 'adds' ? 'added' : 'removed'} by statement ${p.statement} of migration.sql)`,
+        )
+        .join('\n');
+      const labels = left.map((p) => p.label);
+      if (action.afterApplying) {
+        return {
+          kind: 'leftover',
+          labels,
+          error: findingsError(
+            'LEFTOVER',
+            `${action.what} was applied on ${env}, but the database still has\n${text}`,
+            {
+              hint: `Remove it with a further migration; see hotfix status ${ctx.hotfix}.`,
+            },
+          ),
+        };
+      }
+      return {
+        kind: 'stop',
+        outcome: 'failed',
+        details: { leftover: labels, ran: ctx.ran },
+        commit: `hotfix(${ctx.hotfix}): rollback on ${env} left parts of ${ctx.migration}`,
+        error: findingsError(
+          'LEFTOVER',
+          `After ${action.what}, the ${env} database still has\n${text}\n${ctx.migration} was not marked.`,
+          {
+            hint: 'Remove it by hand, then run again with --manual.',
+            details: { leftover: labels },
+          },
+        ),
+      };
+    }
+  }
+}
+
+const schemaOf = (s: Session) =>
+  s.target.provider === 'postgresql' ? pgDefaultSchema(s.target.url) : 'main';
+
+/** The parts of a migration the catalog still shows as the migration left them. */
+export async function partsLeft(s: Session, parts: readonly RemovedPart[]): Promise<RemovedPart[]> {
+  const objects = [...new Map(parts.map((p) => [objectKey(p.object), p.object])).values()];
+  const found = await probeObjects(s.target, objects, schemaOf(s));
+  return parts.filter((p) => (found.get(objectKey(p.object)) ?? false) !== p.before);
+}
+
+/**
+ * prisma crashed or hung (or anything else threw) between the intent and the outcome: the
+ * table says what happened before that, read now, the same way the next run's reconcile would.
+ */
+async function settleCrash(s: Session, step: RecordedStep, action: Action, error: unknown): Promise<Error> {
+  if (action.kind !== 'prisma-deploy' && action.kind !== 'prisma-resolve')
+    return error instanceof Error ? error : new Error(String(error));
+  const why = `prisma migrate ${action.kind === 'prisma-deploy' ? 'deploy' : 'resolve'} did not finish`;
+  const revert = typeof step.intent.revert === 'string' ? step.intent.revert : undefined;
+  const intent = { action: step.action, migration: s.migration, revert };
+  try {
+    const row = (await s.readDb()).latest(outcomeRowOf(intent));
+    const { event, note } = settleIntent(intent, rowState(row), why, row?.logs);
+    await s.rec.append([event]);
+    await s.rec.commit(`hotfix(${s.input.name}): ${step.label} interrupted`);
+    return withNote(error, note);
+  } catch (settleError) {
+    // Leave the intent unanswered: the next run reconciles it from the database.
+    const why2 = settleError instanceof Error ? settleError.message : String(settleError);
+    return withNote(
+      error,
+      `${why}; the database could not be read to record the outcome (${why2}): the next run will`,
+    );
+  }
+}
+
+/** Adds what the ledger now says to an error, keeping its code and exit status. */
+export function withNote(error: unknown, note: string): Error {
+  if (error instanceof HotfixError) {
+    return new HotfixError(error.kind, error.code, `${error.message}\n${note}.`, {
+      hint: error.hint,
+      cause: error.cause,
+      details: error.details,
+    });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,152 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readIfExists } from '../adapters/fs-safe.js';
+import { probeObjects } from '../adapters/db-writer.js';
+import { usageError } from '../core/errors.js';
+import { addTimeoutsPreamble } from '../core/lint/index.js';
+import { migrationSlug, migrationTimestamp } from '../core/names.js';
+import { analyzeSql, objectsOf, pgDefaultSchema } from '../core/partial.js';
+import { isRevertOf, revertHeader } from '../core/plan/roll-forward.js';
+import type { AnalyzedSql, RollbackFacts } from '../core/plan/rollback.js';
+import { isDownTemplate } from '../core/templates.js';
+import { relativeTo } from '../core/text.js';
+import { lintFiles } from '../commands/lint-gate.js';
+import type { Session } from './session.js';
+
+type Timeouts = RollbackFacts['timeouts'];
+
+/**
+ * Everything rollback's plan needs, read now: the rows, the hotfix's SQL and down.sql analysed
+ * statement by statement, a revert migration already written (for another environment), the
+ * one that would be written, and the catalog state of every object they touch.
+ */
+export async function gatherRollbackFacts(
+  s: Session,
+  input: { manual?: boolean; includePending?: boolean; acceptRisk?: boolean },
+  timeouts: Timeouts,
+): Promise<RollbackFacts> {
+  const provider = s.target.provider;
+  if (provider === 'mysql') {
+    // The plan reads the catalog to see which parts of the migration are there: PostgreSQL and
+    // SQLite only, so far. Refuse before touching anything rather than guess.
+    throw usageError(
+      'ROLLBACK_UNSUPPORTED',
+      `hotfix rollback does not support MySQL yet (environment "${s.target.env.name}").`,
+      {
+        hint: 'Revert by hand following down.sql, then prisma migrate resolve --rolled-back <migration> for a failed migration, or add a revert migration for an applied one.',
+      },
+    );
+  }
+  const schema = provider === 'postgresql' ? pgDefaultSchema(s.target.url) : 'main';
+  const rel = (file: string) => relativeTo(s.projectRoot, file);
+  const analyzed = async (file: string, text: string): Promise<AnalyzedSql> => ({
+    path: rel(file),
+    text,
+    statements: await analyzeSql(text, provider, schema),
+  });
+  const base = await s.envFacts();
+  const migrationFile = path.join(s.migrationDir, 'migration.sql');
+  const migrationSql = await analyzed(migrationFile, await fs.readFile(migrationFile, 'utf8'));
+  const downFile = path.join(s.migrationDir, 'down.sql');
+  const downText = await readIfExists(downFile);
+  const down: RollbackFacts['down'] =
+    downText === undefined
+      ? { path: rel(downFile), missing: 'file' }
+      : isDownTemplate(downText)
+        ? { path: rel(downFile), missing: 'template' }
+        : await analyzed(downFile, downText);
+
+  const revertName = await findRevert(s.migrationsDir, s.migration);
+  const revert = revertName
+    ? {
+        migration: revertName,
+        ...(await analyzed(
+          path.join(s.migrationsDir, revertName, 'migration.sql'),
+          await fs.readFile(path.join(s.migrationsDir, revertName, 'migration.sql'), 'utf8'),
+        )),
+      }
+    : undefined;
+
+  let newRevert: RollbackFacts['newRevert'];
+  if (!revert && 'statements' in down) {
+    const migration = await nextRevertName(s);
+    let body = down.text.endsWith('\n') ? down.text : `${down.text}\n`;
+    let applied: Timeouts | null = null;
+    let note: string | null = null;
+    if (provider !== 'sqlite') {
+      try {
+        body = addTimeoutsPreamble(body, { ...timeouts, provider }).replace(
+          '(hotfix start --timeouts)',
+          '(hotfix rollback)',
+        );
+        applied = timeouts;
+      } catch {
+        // CONCURRENTLY must run alone in its migration: no SET can share the file.
+        note = 'no timeouts: a CONCURRENTLY statement must be alone in its migration';
+      }
+    }
+    const file = path.join(s.migrationsDir, migration, 'migration.sql');
+    newRevert = {
+      migration,
+      timeouts: applied,
+      note,
+      ...(await analyzed(file, revertHeader(s.migration, s.input.name, down.path) + body)),
+    };
+  }
+  const toRun = revert ?? newRevert;
+  const revertLint = toRun
+    ? await lintFiles([{ file: toRun.path, sql: toRun.text, hotfix: true }], s.migrationsDir, s.projectRoot)
+    : undefined;
+
+  // Only a failed or applied migration has parts to look up.
+  const state = base.db.stateOf(s.migration);
+  const lookup =
+    state === 'failed' || state === 'applied'
+      ? objectsOf(
+          migrationSql.statements,
+          'statements' in down ? down.statements : [],
+          toRun?.statements ?? [],
+        )
+      : [];
+  const catalog = await probeObjects(s.target, lookup, schema);
+  return {
+    ...base,
+    provider,
+    manual: input.manual === true,
+    includePending: input.includePending === true,
+    acceptRisk: input.acceptRisk === true,
+    timeouts,
+    currentBranch: await s.git.currentBranch(),
+    migrationSql,
+    down,
+    revert,
+    newRevert,
+    revertLint,
+    catalog,
+  };
+}
+
+/** The revert migration of `migration`, if one was created (here or for another environment). */
+async function findRevert(migrationsDir: string, migration: string): Promise<string | undefined> {
+  const entries = await fs.readdir(migrationsDir, { withFileTypes: true });
+  for (const name of entries
+    .filter((d) => d.isDirectory() && /^\d{14}_revert_/.test(d.name))
+    .map((d) => d.name)
+    .sort()) {
+    const file = path.join(migrationsDir, name, 'migration.sql');
+    if (existsSync(file) && isRevertOf(await fs.readFile(file, 'utf8'), migration)) return name;
+  }
+  return undefined;
+}
+
+/** `<timestamp>_revert_<slug>`, after every existing folder so Prisma applies it last. */
+async function nextRevertName(s: Session): Promise<string> {
+  const folders = (await fs.readdir(s.migrationsDir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory() && /^\d{14}_/.test(d.name))
+    .map((d) => d.name.slice(0, 14))
+    .sort();
+  let ts = migrationTimestamp(s.deps.now());
+  const latest = folders.at(-1);
+  if (latest && ts <= latest) ts = (BigInt(latest) + 1n).toString(); // a clock behind the history
+  return `${ts}_revert_${migrationSlug(s.input.name)}`;
+}

@@ -1,0 +1,235 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../adapters/config-loader.js';
+import { openDbReader } from '../adapters/db-reader.js';
+import { acquireLock, type Lock } from '../adapters/fs-safe.js';
+import { openGit, type Git } from '../adapters/git.js';
+import { openLedgerStore, type LedgerStore } from '../adapters/ledger-store.js';
+import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
+import { infraError, usageError } from '../core/errors.js';
+import { openIntent, outcomeRowOf, settleIntent, type Intent } from '../core/intent.js';
+import { appendEvents, type LedgerFile } from '../core/ledger.js';
+import { migrationState, rowState, type DbMigrationState } from '../core/migration-state.js';
+import { validateHotfixName } from '../core/names.js';
+import type { EnvFacts, EventBody } from '../core/plan/types.js';
+import { resolveTarget, type Target } from '../core/target.js';
+import { migrationFolders } from '../commands/migrations.js';
+import type { Deps } from './deps.js';
+
+/** The flags every command that changes an environment shares. */
+export interface EnvCommandInput {
+  name: string;
+  env: string;
+  reason?: string | undefined;
+  yes?: boolean | undefined;
+  commit: boolean;
+  dryRun?: boolean | undefined;
+}
+
+export type EnvCommand = 'deploy' | 'resolve' | 'rollback';
+
+/** Ledger writes of one run: every event gets the same actor, command, environment and reason. */
+export interface Recorder {
+  file(): LedgerFile;
+  /** Appends events and writes the ledger (crash-safe); does not commit. */
+  append(events: (EventBody | IntentEvent)[]): Promise<void>;
+  /** Commits what was appended since the last commit (--no-commit leaves it staged). */
+  commit(message: string): Promise<string | undefined>;
+}
+
+export interface IntentEvent {
+  type: 'intent';
+  outcome: 'pending';
+  migration: string;
+  details: Record<string, unknown>;
+}
+
+/** An opened hotfix in one environment: what deploy, resolve and rollback share. */
+export interface Session {
+  command: EnvCommand;
+  input: EnvCommandInput;
+  deps: Deps;
+  git: Git;
+  projectRoot: string;
+  config: HotfixConfig;
+  store: LedgerStore;
+  target: Target;
+  migration: string;
+  /** Absolute paths. */
+  migrationDir: string;
+  migrationsDir: string;
+  rec: Recorder;
+  /** What settling an interrupted earlier step recorded (or would, in a dry run). */
+  reconciled: string | null;
+  prisma(): Promise<Prisma>;
+  /** `_prisma_migrations` read now, against the migrations folder. */
+  readDb(): Promise<DbMigrationState>;
+  /** The facts every plan starts from, read now. */
+  envFacts(): Promise<EnvFacts>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a hotfix for a command on one environment: validates everything that needs no process
+ * first, takes the repository lock (not for a dry run), and settles a step an earlier run left
+ * unanswered, exactly as the action it was (a killed resolve is settled as a resolve).
+ */
+export async function openSession(input: EnvCommandInput, deps: Deps, command: EnvCommand): Promise<Session> {
+  const name = validateHotfixName(input.name);
+  const git = await openGit(deps.cwd);
+  const projectRoot = path.resolve(deps.cwd);
+  const config = await loadConfig(projectRoot, deps.configPath);
+  // URL problems are usage errors raised before any process or connection starts.
+  const target = resolveTarget(resolveEnvironment(config, input.env), deps.env, projectRoot);
+  const store = openLedgerStore(git, projectRoot);
+  const ledger = await store.read(name);
+  if (!ledger) {
+    const elsewhere = (await store.listAll()).find((entry) => entry.file.name === name);
+    throw usageError(
+      'HOTFIX_NOT_HERE',
+      elsewhere
+        ? `Hotfix "${name}" is recorded on branch ${elsewhere.onBranch}, not in this checkout.`
+        : `No hotfix named "${name}" (no ${store.relativePath(name)}).`,
+      {
+        hint: elsewhere
+          ? `Switch to it so the ledger event is committed with the hotfix: git checkout ${elsewhere.onBranch}`
+          : `Start it first: hotfix start ${name}`,
+      },
+    );
+  }
+  const migrationsDir = path.resolve(projectRoot, config.migrations);
+  const migrationDir = path.resolve(migrationsDir, ledger.migration);
+  if (!existsSync(path.join(migrationDir, 'migration.sql'))) {
+    throw usageError(
+      'MIGRATION_MISSING',
+      `The hotfix's migration ${config.migrations}/${ledger.migration}/migration.sql is missing.`,
+      { hint: 'Restore it from git (git checkout -- <path>) or switch to the hotfix branch.' },
+    );
+  }
+  const lock: Lock | undefined = input.dryRun
+    ? undefined
+    : await acquireLock(path.join(await git.commonDir(), 'hotfix.lock'), `hotfix ${command} ${name}`);
+  try {
+    const actor = (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
+    let prisma: Promise<Prisma> | undefined;
+    const readDb = async () => {
+      const reader = await openDbReader(target);
+      try {
+        return migrationState((await reader.migrations()) ?? [], await migrationFolders(migrationsDir));
+      } finally {
+        await reader.close();
+      }
+    };
+    const rec = recorder(ledger, { store, git, actor, command, target, input, deps });
+    const session: Session = {
+      command,
+      input,
+      deps,
+      git,
+      projectRoot,
+      config,
+      store,
+      target,
+      migration: ledger.migration,
+      migrationDir,
+      migrationsDir,
+      rec,
+      reconciled: null,
+      // Opened once, on first use: a plan that refuses never looks for prisma.
+      prisma: () => (prisma ??= openPrisma(projectRoot, config.schema, deps.exec, git.root)),
+      readDb,
+      envFacts: async () => ({
+        hotfix: { name, migration: ledger.migration, branch: ledger.branch },
+        env: { name: target.env.name, protected: target.env.protected, database: target.describe },
+        ledger: rec.file(),
+        db: await readDb(),
+        input: { yes: input.yes === true, reason: input.reason },
+      }),
+      close: async () => {
+        await lock?.release();
+      },
+    };
+    const open = openIntent(ledger, target.env.name, store.relativePath(name));
+    if (open) session.reconciled = await reconcile(session, open);
+    return session;
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+/**
+ * Settles the intent an interrupted run left, from the row that tells its outcome. A row that
+ * is still unfinished while another session holds Prisma's migration lock is a migration in
+ * progress, not a failed one: nothing is recorded, and the person waits.
+ */
+async function reconcile(s: Session, intent: Intent): Promise<string> {
+  const why = `an earlier ${intent.command} was interrupted`;
+  const rowName = outcomeRowOf(intent);
+  const reader = await openDbReader(s.target);
+  let row;
+  let holder: string | undefined;
+  try {
+    row = ((await reader.migrations()) ?? []).filter((r) => r.migrationName === rowName).at(-1);
+    holder = await reader.migrateLockHolder();
+  } finally {
+    await reader.close();
+  }
+  if (holder && rowState(row) !== 'applied' && rowState(row) !== 'rolled-back') {
+    throw infraError(
+      'MIGRATION_IN_PROGRESS',
+      `${why} on ${s.target.env.name}, and a migration is still running there: Prisma's migration lock is held by ${holder}; ${rowName} is ${rowState(row) === 'absent' ? 'not recorded yet' : 'not finished yet'}. Nothing was recorded.`,
+      { hint: `Wait for it to finish, then run the same command again: it records what happened.` },
+    );
+  }
+  const { event, note } = settleIntent(intent, rowState(row), why, row?.logs);
+  // A dry run settles it in memory only, so that its plan starts where the real run would.
+  await s.rec.append([event]);
+  await s.rec.commit(`hotfix(${s.input.name}): settled the interrupted ${intent.command} on ${intent.env}`);
+  return s.input.dryRun ? `${note} (dry run: not written)` : note;
+}
+
+function recorder(
+  initial: LedgerFile,
+  ctx: {
+    store: LedgerStore;
+    git: Git;
+    actor: string;
+    command: EnvCommand;
+    target: Target;
+    input: EnvCommandInput;
+    deps: Deps;
+  },
+): Recorder {
+  let file = initial;
+  let dirty = false;
+  const rel = ctx.store.relativePath(file.name);
+  return {
+    file: () => file,
+    append: async (events) => {
+      const at = ctx.deps.now().toISOString();
+      file = appendEvents(
+        file,
+        events.map((event) => ({
+          at,
+          actor: ctx.actor,
+          command: ctx.command,
+          env: { name: ctx.target.env.name, fingerprint: ctx.target.fingerprint },
+          ...(ctx.input.reason ? { reason: ctx.input.reason } : {}),
+          ...event,
+        })),
+      );
+      if (ctx.input.dryRun) return; // a dry run plans from the ledger it would write, writes nothing
+      await ctx.store.write(file);
+      dirty = true;
+    },
+    commit: async (message) => {
+      if (!dirty) return undefined;
+      await ctx.git.add([rel]);
+      dirty = false;
+      if (!ctx.input.commit) return undefined;
+      return ctx.git.commit(message, [rel]);
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { findingsError, HotfixError, infraError } from '../core/errors.js';
+import type { PrismaOutcome } from '../core/prisma-output.js';
+import type { Step } from '../core/plan/types.js';
+
+/**
+ * What a recorded step says when it stops: one sentence per action and outcome, naming what
+ * did and did not change. Kept apart from the step's mechanics (recorded-step.ts).
+ */
+
+export type RecordedStep = Extract<Step, { kind: 'recorded' }>;
+
+const IN_PLACE = new Set(['revert', 'manual', 'finish-revert']);
+
+export const isInPlace = (step: RecordedStep) => IN_PLACE.has(step.action);
+
+/** The hotfix-level name of what ran, for commit messages. */
+export interface StepContext {
+  hotfix: string;
+  env: string;
+  migration: string;
+  /** Statements of down.sql run before the failure (a revert in place). */
+  ran: number[];
+  /** The migrations folder, relative to the project root. */
+  migrationsRel: string;
+}
+
+/** prisma could not reach the database, or another migration holds Prisma's lock: nothing ran. */
+export function notRunError(
+  step: RecordedStep,
+  ctx: StepContext,
+  o: Extract<PrismaOutcome, { kind: 'unreachable' | 'lock-timeout' }>,
+): HotfixError {
+  const code = o.kind === 'unreachable' ? 'DB_UNREACHABLE' : 'MIGRATE_LOCK_HELD';
+  const verb = o.kind === 'unreachable' ? 'reach' : 'lock';
+  if (step.action === 'resolve-applied' || step.action === 'resolve-rolled-back') {
+    return infraError(
+      code,
+      `prisma could not ${verb} the ${ctx.env} database (${o.code}); nothing was marked.`,
+      {
+        hint: 'Check the database, wait for other migrations to finish, then retry.',
+      },
+    );
+  }
+  if (isInPlace(step)) {
+    const mark = step.confirm;
+    const action = mark.expect === 'rolled-back' ? 'rolled-back' : 'applied';
+    return infraError(
+      code,
+      `${ctx.ran.length > 0 ? `down.sql ran and nothing of ${ctx.migration} is left, but p` : 'P'}risma could not ${verb} the ${ctx.env} database (${o.code}) to mark ${mark.migration} ${action}.`,
+      { hint: 'Run the same hotfix rollback again: it finds nothing left to revert and only marks it.' },
+    );
+  }
+  const revert = typeof step.intent.revert === 'string' ? step.intent.revert : undefined;
+  const notApplied = revert
+    ? `${revert} was not applied (run the same hotfix rollback again: it applies the ${revert} already committed)`
+    : 'nothing was applied';
+  return infraError(
+    code,
+    o.kind === 'unreachable'
+      ? `prisma could not reach the ${ctx.env} database (${o.code}); ${notApplied}.`
+      : `Another migration holds Prisma's migration lock on ${ctx.env} (${o.code}, advisory lock 72707369); ${notApplied}.`,
+    {
+      hint:
+        o.kind === 'unreachable'
+          ? 'Check the database and the URL, then run the same command again.'
+          : 'Wait for the other migrate deploy to finish, then run the same command again.',
+    },
+  );
+}
+
+/** Commit message for a step that did not run. */
+export function notRunCommit(step: RecordedStep, ctx: StepContext, code: string): string {
+  return isInPlace(step)
+    ? `hotfix(${ctx.hotfix}): rollback on ${ctx.env} not marked (${code})`
+    : `hotfix(${ctx.hotfix}): ${step.label} did not run (${code})`;
+}
+
+/** What the ledger records of a prisma outcome that did not bring the row where it should be. */
+export function failureDetails(step: RecordedStep, o: PrismaOutcome | undefined): Record<string, unknown> {
+  const code = o && 'code' in o ? (o.code ?? null) : null;
+  const message = o && 'message' in o ? o.message.slice(0, 1000) : null;
+  if (step.action === 'deploy' || step.action === 'roll-forward') {
+    return o?.kind === 'migration-failed'
+      ? {
+          code: o.code,
+          ...(step.action === 'deploy' ? { migration: o.migration ?? null } : {}),
+          databaseCode: o.databaseCode ?? null,
+          databaseError: o.databaseError ?? null,
+        }
+      : {
+          code,
+          message:
+            message ?? (step.action === 'deploy' ? 'migration not recorded as finished' : 'not finished'),
+        };
+  }
+  return { code, message };
+}
+
+export function failureCommit(step: RecordedStep, ctx: StepContext, o: PrismaOutcome | undefined): string {
+  const code = (o && 'code' in o ? o.code : undefined) ?? 'unknown';
+  if (step.action === 'deploy') return `hotfix(${ctx.hotfix}): deploy to ${ctx.env} FAILED (${code})`;
+  if (step.action === 'roll-forward')
+    return `hotfix(${ctx.hotfix}): roll forward on ${ctx.env} FAILED (${code})`;
+  if (isInPlace(step)) return `hotfix(${ctx.hotfix}): rollback on ${ctx.env} not marked`;
+  return `hotfix(${ctx.hotfix}): resolve on ${ctx.env} FAILED`;
+}
+
+/** The row is not where the step should have brought it: the error, with prisma's own words. */
+export function failureError(
+  step: RecordedStep,
+  ctx: StepContext,
+  o: PrismaOutcome | undefined,
+  extra: Record<string, unknown>,
+): HotfixError {
+  const message = o && 'message' in o ? o.message : undefined;
+  const code = o && 'code' in o ? o.code : undefined;
+  const target = step.confirm.migration;
+  if (step.action === 'deploy' || step.action === 'roll-forward') {
+    const revert = step.action === 'roll-forward';
+    const what = revert
+      ? `The revert ${target}`
+      : `Migration ${(o?.kind === 'migration-failed' && o.migration) || target}`;
+    return findingsError(
+      revert ? 'REVERT_FAILED' : 'DEPLOY_FAILED',
+      o?.kind === 'migration-failed'
+        ? `${what} failed on ${ctx.env} (${o.code}). Database error${o.databaseCode ? ` ${o.databaseCode}` : ''}: ${o.databaseError ?? o.message}`
+        : `prisma migrate deploy did not finish ${target} on ${ctx.env}: ${message?.slice(0, 800) ?? 'no finished row'}`,
+      {
+        hint: revert
+          ? `Fix the cause (and ${ctx.migrationsRel}/${target}/migration.sql if its SQL is wrong), then run the same hotfix rollback again: it finishes the revert from where it stopped.`
+          : `Undo what it left with: hotfix rollback ${ctx.hotfix} --env ${ctx.env}`,
+        details: { ...failureDetails(step, o), ...extra },
+      },
+    );
+  }
+  const action = step.confirm.expect === 'rolled-back' ? 'rolled-back' : 'applied';
+  if (isInPlace(step)) {
+    return findingsError(
+      'RESOLVE_FAILED',
+      `Nothing of ${ctx.migration} is left on ${ctx.env}, but prisma migrate resolve --${action} did not take effect${code ? ` (${code})` : ''}: ${message?.slice(0, 600) ?? 'the row is not in the expected state'}`,
+      {
+        hint: `Run the same hotfix rollback again (it is safe), or see the state with: hotfix status ${ctx.hotfix}`,
+      },
+    );
+  }
+  return findingsError(
+    'RESOLVE_FAILED',
+    `prisma migrate resolve --${action} did not take effect on ${ctx.env}${code ? ` (${code})` : ''}: ${message?.slice(0, 600) ?? 'the row is not in the expected state'}`,
+    { hint: `See the state with: hotfix status ${ctx.hotfix}` },
+  );
+}
