@@ -1,6 +1,6 @@
 import type { Node, RangeVar } from 'libpg-query';
-import { lineAt, lineStarts, scanSql } from './lint/lexer.js';
-import { loadParser, parsePg } from './lint/parser.js';
+import { lineAt, lineStarts, scanSql } from './sql/lexer.js';
+import { loadParser, parsePg } from './sql/parser.js';
 import type { Provider } from './lint/types.js';
 
 /**

@@ -11,8 +11,9 @@ import type {
   RenameStmt,
   VariableSetStmt,
 } from 'libpg-query';
-import { excerpt, pgStatementBounds, scanSql, skipTrivia } from './lexer.js';
-import { parsePg, syntaxErrorOf } from './parser.js';
+import { pgStatementBounds, scanSql, skipTrivia } from '../sql/lexer.js';
+import { parsePg, syntaxErrorOf } from '../sql/parser.js';
+import { excerpt } from '../text.js';
 import type { RawFinding } from './types.js';
 
 /** One parsed statement with its place in the file (UTF-16 offsets). */

@@ -53,7 +53,7 @@ export interface PgSyntaxError {
 export function parsePg(sql: string): ParseResult {
   if (!parseSyncFn) {
     throw infraError('LINT_PARSER_NOT_LOADED', 'The PostgreSQL parser was used before it was loaded.', {
-      hint: 'Call `await loadParser()` (src/core/lint) before lintSql on PostgreSQL.',
+      hint: 'Call `await loadParser()` (src/core/sql/parser.ts) before lintSql on PostgreSQL.',
     });
   }
   return parseSyncFn(sql);
