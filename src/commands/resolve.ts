@@ -18,7 +18,9 @@ import {
 } from './hotfix-context.js';
 import { readDbState, type DbMigrationState } from './migrations.js';
 import { promises as fs } from 'node:fs';
-import { analyzeSql, migrationParts, objectKey, objectsOf, pgDefaultSchema } from '../core/partial.js';
+import { migrationParts } from '../core/plan/revert-sql.js';
+import { analyzeSql, objectsOf } from '../core/sql/analyze.js';
+import { objectKey, pgDefaultSchema } from '../core/sql/objects.js';
 import { probeObjects } from '../adapters/db-writer.js';
 
 export interface ResolveInput extends EnvCommandInput {

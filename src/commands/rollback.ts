@@ -9,19 +9,10 @@ import { deriveState, type EventType, type LedgerEvent } from '../core/ledger.js
 import { addTimeoutsPreamble, DEFAULT_TIMEOUTS } from '../core/lint/index.js';
 import { checkTimeouts } from '../core/lint/preamble.js';
 import { migrationSlug, migrationTimestamp, resolveInside } from '../core/names.js';
-import {
-  analyzeSql,
-  objectKey,
-  objectsOf,
-  migrationParts,
-  pgDefaultSchema,
-  planRevert,
-  removalSql,
-  type DbObject,
-  type MigrationPart,
-  type RevertPlan,
-  type SqlStatement,
-} from '../core/partial.js';
+import { migrationParts, planRevert, type MigrationPart, type RevertPlan } from '../core/plan/revert-sql.js';
+import { analyzeSql, objectsOf } from '../core/sql/analyze.js';
+import { objectKey, pgDefaultSchema, removalSql, type DbObject } from '../core/sql/objects.js';
+import type { SqlStatement } from '../core/sql/statement.js';
 import { isDownTemplate } from '../core/templates.js';
 import type { Deps } from './deps.js';
 import {
