@@ -1,7 +1,10 @@
 import type { ObjectKind } from './objects.js';
 import { unknownStatement, type Analysis, type Effect } from './statement.js';
 
-/** What SQLite statements do to the catalog, read from their text (the lexer blanks comments and string literals first). */
+/**
+ * What SQLite statements do to the catalog, read from their text (the lexer blanks comments and
+ * string literals first).
+ */
 
 const ID = String.raw`(?:"((?:[^"]|"")*)"|\x60([^\x60]*)\x60|([A-Za-z_][\w$]*))`;
 /** An optional `schema.` prefix (not captured), then the name (3 groups, as ID). */
