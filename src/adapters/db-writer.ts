@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import type { DbObject } from '../core/partial.js';
-import { objectKey } from '../core/partial.js';
+import { objectKey, type DbObject } from '../core/sql/objects.js';
 import { infraError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
 import type { Target } from '../core/target.js';

@@ -25,3 +25,12 @@ export function oneLine(sql: string, max = 120): string {
     .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+/** A statement on one line, whitespace collapsed (comments kept), at most `max` characters: lint findings. */
+export function excerpt(text: string, max = 100): string {
+  const flat = text
+    .slice(0, max * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > max || text.length > max * 4 ? `${flat.slice(0, max - 1)}…` : flat;
+}

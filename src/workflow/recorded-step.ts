@@ -3,7 +3,7 @@ import { prismaTarget } from '../adapters/prisma.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
 import { outcomeRowOf, settleIntent } from '../core/intent.js';
 import { rowState } from '../core/migration-state.js';
-import { objectKey, pgDefaultSchema } from '../core/partial.js';
+import { objectKey, pgDefaultSchema } from '../core/sql/objects.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
 import type { Action, RemovedPart } from '../core/plan/types.js';
 import type { Session } from './session.js';

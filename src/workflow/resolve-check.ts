@@ -6,7 +6,9 @@ import { probeObjects } from '../adapters/db-writer.js';
 import { prismaTarget } from '../adapters/prisma.js';
 import { findingsError, infraError, usageError } from '../core/errors.js';
 import type { DbMigrationState } from '../core/migration-state.js';
-import { analyzeSql, migrationParts, objectKey, objectsOf, pgDefaultSchema } from '../core/partial.js';
+import { migrationParts } from '../core/plan/revert-sql.js';
+import { analyzeSql, objectsOf } from '../core/sql/analyze.js';
+import { objectKey, pgDefaultSchema } from '../core/sql/objects.js';
 import type { Session } from './session.js';
 
 /**

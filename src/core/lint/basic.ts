@@ -1,4 +1,4 @@
-import { scanSql, type SqlChunk } from './lexer.js';
+import { scanSql, type SqlChunk } from '../sql/lexer.js';
 import type { RawFinding } from './types.js';
 
 /**

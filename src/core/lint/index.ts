@@ -1,6 +1,7 @@
+import { lineAt, lineStarts } from '../sql/lexer.js';
+import { loadParser } from '../sql/parser.js';
+import { excerpt } from '../text.js';
 import { lintBasic } from './basic.js';
-import { excerpt, lineAt, lineStarts } from './lexer.js';
-import { loadParser } from './parser.js';
 import { lintPostgres } from './postgres.js';
 import { getRule, severityOf } from './rules.js';
 import { applySuppressions, parseSuppressions } from './suppress.js';
@@ -8,7 +9,7 @@ import type { LintFinding, LintOptions, RawFinding, Severity } from './types.js'
 
 export type { LintFinding, LintOptions, Provider, Severity } from './types.js';
 export { RULES, getRule, isRuleId, severityOf, type LintRule, type RuleId } from './rules.js';
-export { isParserLoaded, loadParser } from './parser.js';
+export { isParserLoaded, loadParser } from '../sql/parser.js';
 export { SUPPRESS_DIRECTIVE, parseSuppressions, type Suppression } from './suppress.js';
 export {
   DEFAULT_TIMEOUTS,

@@ -1,6 +1,6 @@
 import { usageError } from '../errors.js';
+import { scanSql } from '../sql/lexer.js';
 import { MIGRATION_TEMPLATE_MARKER } from '../templates.js';
-import { scanSql } from './lexer.js';
 import type { Provider } from './types.js';
 
 export interface TimeoutOptions {

@@ -1,4 +1,4 @@
-import { scanSql } from './lexer.js';
+import { scanSql } from '../sql/lexer.js';
 import { isRuleId } from './rules.js';
 import type { Provider, RawFinding } from './types.js';
 

@@ -1,4 +1,6 @@
-export type Provider = 'postgresql' | 'mysql' | 'sqlite';
+import type { Provider } from '../target.js';
+
+export type { Provider };
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface LintOptions {

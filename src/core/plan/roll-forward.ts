@@ -1,6 +1,6 @@
 import { sha256Hex } from '../checksum.js';
 import { findingsError, usageError } from '../errors.js';
-import { planRevert } from '../partial.js';
+import { planRevert } from './revert-sql.js';
 import {
   acceptedRisk,
   commitStep,

@@ -2,14 +2,13 @@ import { findingsError, usageError } from '../errors.js';
 import type { EventType } from '../ledger.js';
 import {
   migrationParts,
-  objectKey,
   type Existing,
   planRevert,
-  removalSql,
   type MigrationPart,
   type RevertPlan,
-  type SqlStatement,
-} from '../partial.js';
+} from './revert-sql.js';
+import { objectKey, removalSql } from '../sql/objects.js';
+import type { SqlStatement } from '../sql/statement.js';
 import { oneLine } from '../text.js';
 import { commitStep, confirmStep } from './common.js';
 import type { AnalyzedSql, RollbackBase, RollbackFacts, RollbackPlan } from './rollback.js';

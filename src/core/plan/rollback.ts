@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import type { SqlStatement } from '../partial.js';
+import type { SqlStatement } from '../sql/statement.js';
 import type { Provider } from '../target.js';
 import { commitStep, knownState } from './common.js';
 import { planInPlace } from './rollback-in-place.js';

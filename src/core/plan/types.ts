@@ -2,7 +2,7 @@ import type { EventBody, IntentAction, OutcomeEventType } from '../intent.js';
 import type { LedgerFile } from '../ledger.js';
 import type { LintFinding } from '../lint/types.js';
 import type { DbMigrationState } from '../migration-state.js';
-import type { DbObject } from '../partial.js';
+import type { DbObject } from '../sql/objects.js';
 
 /**
  * A plan is what a command that changes an environment will do, as data: the --dry-run and

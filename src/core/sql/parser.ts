@@ -1,5 +1,5 @@
 import v8 from 'node:v8';
-import type { ParseResult } from 'libpg-query';
+import type { Node, ParseResult } from 'libpg-query';
 import { infraError } from '../errors.js';
 
 /**
@@ -53,7 +53,7 @@ export interface PgSyntaxError {
 export function parsePg(sql: string): ParseResult {
   if (!parseSyncFn) {
     throw infraError('LINT_PARSER_NOT_LOADED', 'The PostgreSQL parser was used before it was loaded.', {
-      hint: 'Call `await loadParser()` (src/core/lint) before lintSql on PostgreSQL.',
+      hint: 'Call `await loadParser()` (src/core/sql/parser.ts) before lintSql on PostgreSQL.',
     });
   }
   return parseSyncFn(sql);
@@ -66,4 +66,11 @@ export function syntaxErrorOf(error: unknown): PgSyntaxError {
     message: typeof e.message === 'string' ? e.message : String(error),
     cursor: typeof cursor === 'number' ? cursor : undefined,
   };
+}
+
+/** The `String` parts of a name in the AST (`schema.table`, a type or function name). */
+export function nameParts(nodes: Node[] | undefined): string[] {
+  const out: string[] = [];
+  for (const n of nodes ?? []) if ('String' in n && n.String.sval !== undefined) out.push(n.String.sval);
+  return out;
 }

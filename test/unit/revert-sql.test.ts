@@ -1,14 +1,9 @@
 // What rollback works out from migration.sql / down.sql and the catalog, without a database:
 // which parts of a failed migration are present, which down statements to run, what is left.
 import { describe, expect, it } from 'vitest';
-import {
-  analyzeSql,
-  objectKey,
-  objectLabel,
-  planRevert,
-  type DbObject,
-  type Existing,
-} from '../../src/core/partial.js';
+import { planRevert, type Existing } from '../../src/core/plan/revert-sql.js';
+import { analyzeSql } from '../../src/core/sql/analyze.js';
+import { objectKey, objectLabel, type DbObject } from '../../src/core/sql/objects.js';
 
 /** A catalog holding exactly these objects (by label). */
 const catalog =

@@ -1,4 +1,4 @@
-import type { Provider } from './types.js';
+import type { Provider } from '../target.js';
 
 /**
  * A small SQL lexer: enough to split a file into statements and find comments without being
@@ -197,15 +197,6 @@ export function lineAt(starts: readonly number[], offset: number): number {
     else hi = mid - 1;
   }
   return lo + 1;
-}
-
-/** One line, whitespace collapsed, at most `max` characters. */
-export function excerpt(text: string, max = 100): string {
-  const flat = text
-    .slice(0, max * 4)
-    .replace(/\s+/g, ' ')
-    .trim();
-  return flat.length > max || text.length > max * 4 ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /**
