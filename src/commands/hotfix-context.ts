@@ -51,7 +51,7 @@ export async function openHotfixContext(
   command: string,
 ): Promise<HotfixContext> {
   const name = validateHotfixName(input.name);
-  const git = await openGit(deps.cwd);
+  const git = await openGit(deps.cwd, deps.exec);
   const projectRoot = path.resolve(deps.cwd);
   const config = await loadConfig(projectRoot, deps.configPath);
   const envConfig = resolveEnvironment(config, input.env);
