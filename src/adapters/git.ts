@@ -1,5 +1,6 @@
-import { simpleGit, type SimpleGit } from 'simple-git';
-import { infraError, usageError } from '../core/errors.js';
+import { promises as fs } from 'node:fs';
+import { infraError, isHotfixError, usageError, type HotfixError } from '../core/errors.js';
+import type { Exec, ExecResult } from './exec.js';
 
 export interface Git {
   root: string;
@@ -32,141 +33,203 @@ export interface Git {
   resolveRef(ref: string): Promise<string | undefined>;
 }
 
-function wrap(what: string, cause: unknown): Error {
-  const message = cause instanceof Error ? cause.message.trim() : String(cause);
-  if (/ENOENT|spawn git/.test(message)) {
-    return infraError('GIT_MISSING', 'git was not found on PATH.', { hint: 'Install git and retry.', cause });
-  }
-  return infraError('GIT_FAILED', `git ${what} failed: ${message.split('\n')[0] ?? message}`, {
-    hint: 'Run the git command by hand to see the whole error.',
-    cause,
+/** Runs `git <args>` in one folder; a non-zero exit is a result, only "could not run" throws. */
+type Run = (args: readonly string[]) => Promise<ExecResult>;
+
+// LC_ALL=C: git's messages are matched ("not a git repository") and quoted in errors, so they
+// must not be translated. GIT_TERMINAL_PROMPT=0: a git that wants credentials fails instead of
+// waiting for an answer nobody can give (stdin is closed). The gateway's default timeout
+// (minutes) is generous enough for `status` on a large repository or a slow disk.
+const GIT_ENV = { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' };
+
+function runner(exec: Exec, cwd: string): Run {
+  return async (args) => {
+    try {
+      return await exec('git', args, { cwd, env: GIT_ENV });
+    } catch (cause) {
+      if (!isHotfixError(cause)) throw cause;
+      if (cause.code === 'EXEC_NOT_FOUND') {
+        throw infraError('GIT_MISSING', 'git was not found on PATH.', {
+          hint: 'Install git and retry.',
+          details: cause.details,
+          cause,
+        });
+      }
+      if (cause.code === 'EXEC_TIMEOUT') {
+        // The gateway's hint is about databases; say what can hold git up instead.
+        throw infraError('EXEC_TIMEOUT', cause.message, {
+          hint: 'Something held git up (a hook, a network file system, another git process): run the same git command by hand.',
+          details: cause.details,
+          cause,
+        });
+      }
+      throw cause;
+    }
+  };
+}
+
+/** Any exit not given a meaning by its call: git's own reason, never a guess such as "dirty". */
+function failed(what: string, result: ExecResult): HotfixError {
+  const lines = (result.stderr.trim() ? result.stderr : result.stdout)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  // git may warn before it fails: the fatal:/error: line says why.
+  const reason = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? `exit code ${result.exitCode}`;
+  return infraError('GIT_FAILED', `git ${what} failed: ${reason}`, {
+    hint: "Fix what git reports, then retry (with --json, details.stderr holds git's whole output).",
+    details: {
+      command: ['git', ...result.args].join(' '),
+      exitCode: result.exitCode,
+      stderr: result.stderr,
+    },
   });
 }
 
-async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    throw wrap(what, cause);
-  }
+/** stdout of a call for which only exit 0 is success. */
+function stdoutOf(what: string, result: ExecResult): string {
+  if (result.exitCode !== 0) throw failed(what, result);
+  return result.stdout;
 }
 
-/** Opens the repository that contains `cwd`; a clear usage error when there is none. */
-export async function openGit(cwd: string): Promise<Git> {
-  let root: string;
-  try {
-    root = (await simpleGit({ baseDir: cwd }).revparse(['--show-toplevel'])).trim();
-  } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
-    if (/not a git repository/i.test(message)) {
-      throw usageError('NOT_A_REPO', `${cwd} is not inside a git repository.`, {
-        hint: 'Run hotfix from your project checkout (or pass -C <dir>).',
-        cause,
-      });
-    }
-    throw wrap('rev-parse', cause);
+async function showToplevel(run: Run, cwd: string): Promise<string> {
+  const result = await run(['rev-parse', '--show-toplevel']);
+  if (result.exitCode !== 0 && /not a git repository/i.test(result.stderr)) {
+    throw usageError('NOT_A_REPO', `${cwd} is not inside a git repository.`, {
+      hint: 'Run hotfix from your project checkout (or pass -C <dir>).',
+      details: { stderr: result.stderr },
+    });
   }
-  const git: SimpleGit = simpleGit({ baseDir: root });
+  return stdoutOf('rev-parse', result).trim();
+}
+
+/** The object `spec` names, or undefined: with --verify --quiet, exit 1 is "no such object". */
+async function verifyObject(run: Run, spec: string): Promise<string | undefined> {
+  const result = await run(['rev-parse', '--verify', '--quiet', '--end-of-options', spec]);
+  if (result.exitCode === 1) return undefined;
+  return stdoutOf('rev-parse', result).trim();
+}
+
+async function currentBranch(run: Run): Promise<string | undefined> {
+  const result = await run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  if (result.exitCode === 1) return undefined; // detached HEAD
+  return stdoutOf('symbolic-ref', result).trim() || undefined;
+}
+
+async function dirtyPaths(run: Run): Promise<string[]> {
+  const out = stdoutOf('status', await run(['status', '--porcelain=v1', '-z', '--untracked-files=all']));
+  const paths: string[] = [];
+  const entries = out.split('\0');
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    // A rename/copy entry is followed by its source path.
+    if (/[RC]/.test(entry.slice(0, 2))) i++;
+  }
+  return paths;
+}
+
+async function createBranch(run: Run, branch: string, from: string): Promise<void> {
+  stdoutOf('checkout -b', await run(['checkout', '-q', '-b', branch, from, '--']));
+}
+
+async function checkout(run: Run, branch: string): Promise<void> {
+  stdoutOf('checkout', await run(['checkout', '-q', branch, '--']));
+}
+
+async function deleteBranch(run: Run, branch: string): Promise<void> {
+  stdoutOf('branch -D', await run(['branch', '-q', '-D', '--', branch]));
+}
+
+async function userEmail(run: Run): Promise<string | undefined> {
+  const result = await run(['config', 'user.email']);
+  if (result.exitCode === 1) return undefined; // not set
+  return stdoutOf('config', result).trim() || undefined;
+}
+
+async function add(run: Run, paths: readonly string[]): Promise<void> {
+  stdoutOf('add', await run(['add', '--', ...paths]));
+}
+
+async function unstage(run: Run, paths: readonly string[]): Promise<void> {
+  // On an unborn branch there is no HEAD to reset to; rm --cached does the same there.
+  if (await verifyObject(run, 'HEAD')) stdoutOf('reset', await run(['reset', '-q', '--', ...paths]));
+  else stdoutOf('rm --cached', await run(['rm', '-q', '--cached', '-r', '--ignore-unmatch', '--', ...paths]));
+}
+
+async function commit(run: Run, message: string, paths: readonly string[]): Promise<string> {
+  // Paths after `--` commit only those (`--only`), leaving anything else staged as it was.
+  stdoutOf('commit', await run(['commit', '-q', '-m', message, '--', ...paths]));
+  return stdoutOf('rev-parse', await run(['rev-parse', '--verify', 'HEAD'])).trim();
+}
+
+async function resetSoft(run: Run, commit: string): Promise<void> {
+  stdoutOf('reset --soft', await run(['reset', '-q', '--soft', commit, '--']));
+}
+
+async function show(run: Run, ref: string, file: string): Promise<string | undefined> {
+  // Resolve first, so "no such file or ref" (exit 1) is told apart from git failing.
+  const blob = await verifyObject(run, `${ref}:${file}`);
+  if (blob === undefined) return undefined;
+  return stdoutOf('cat-file', await run(['cat-file', 'blob', blob]));
+}
+
+async function listFiles(run: Run, ref: string, dir: string): Promise<string[]> {
+  if ((await verifyObject(run, `${ref}^{tree}`)) === undefined) return [];
+  const out = stdoutOf('ls-tree', await run(['ls-tree', '-r', '--name-only', '-z', ref, '--', dir]));
+  return out.split('\0').filter(Boolean);
+}
+
+async function localBranches(run: Run, pattern: string): Promise<string[]> {
+  // Full ref names, so a tag of the same name cannot make git shorten to "heads/...".
+  const out = stdoutOf(
+    'for-each-ref',
+    await run(['for-each-ref', '--format=%(refname)', `refs/heads/${pattern}`]),
+  );
+  return out
+    .split('\n')
+    .filter((ref) => ref.startsWith('refs/heads/'))
+    .map((ref) => ref.slice('refs/heads/'.length));
+}
+
+async function commonDir(run: Run): Promise<string> {
+  const out = stdoutOf('rev-parse', await run(['rev-parse', '--path-format=absolute', '--git-common-dir']));
+  return out.trim();
+}
+
+/**
+ * Opens the repository that contains `cwd`, running git through `exec` (the gateway, or a test's
+ * fake). A clear usage error when the folder is missing or not in a repository.
+ */
+export async function openGit(cwd: string, exec: Exec): Promise<Git> {
+  // Checked before spawning: a missing cwd fails the spawn with the same ENOENT as a missing git.
+  const stat = await fs.stat(cwd).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw usageError('CWD_MISSING', stat ? `${cwd} is not a folder.` : `Folder ${cwd} does not exist.`, {
+      hint: 'Check the folder given with -C (--cwd), or run hotfix from your project folder.',
+    });
+  }
+  const root = await showToplevel(runner(exec, cwd), cwd);
+  const run = runner(exec, root);
   return {
     root,
-    currentBranch: () =>
-      attempt('symbolic-ref', async () => {
-        try {
-          return (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim() || undefined;
-        } catch {
-          return undefined; // detached HEAD
-        }
-      }),
-    dirtyPaths: () =>
-      attempt('status', async () => {
-        const out = await git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all']);
-        const paths: string[] = [];
-        const entries = out.split('\0');
-        for (let i = 0; i < entries.length; i++) {
-          const entry = entries[i]!;
-          if (entry.length < 4) continue;
-          paths.push(entry.slice(3));
-          // A rename/copy entry is followed by its source path.
-          if (entry[0] === 'R' || entry[0] === 'C') i++;
-        }
-        return paths;
-      }),
-    branchExists: (branch) =>
-      attempt('for-each-ref', async () => {
-        // simple-git resolves (not rejects) a failing git that prints nothing to stderr, so
-        // ask a question whose answer is in stdout.
-        const out = await git.raw(['for-each-ref', '--format=%(refname)', `refs/heads/${branch}`]);
-        return out.split('\n').includes(`refs/heads/${branch}`);
-      }),
-    createBranch: (branch, from) =>
-      attempt('checkout -b', async () => void (await git.raw(['checkout', '-q', '-b', branch, from]))),
-    checkout: (branch) => attempt('checkout', async () => void (await git.raw(['checkout', '-q', branch]))),
-    deleteBranch: (branch) =>
-      attempt('branch -D', async () => void (await git.raw(['branch', '-q', '-D', branch]))),
-    userEmail: () =>
-      attempt('config', async () => {
-        try {
-          return (await git.raw(['config', 'user.email'])).trim() || undefined;
-        } catch {
-          return undefined;
-        }
-      }),
-    add: (paths) => attempt('add', async () => void (await git.raw(['add', '--', ...paths]))),
-    unstage: (paths) =>
-      attempt('reset', async () => {
-        // On an unborn branch there is no HEAD to reset to; rm --cached does the same there.
-        const hasHead =
-          (await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '')).trim() !== '';
-        if (hasHead) await git.raw(['reset', '-q', '--', ...paths]);
-        else await git.raw(['rm', '-q', '--cached', '-r', '--ignore-unmatch', '--', ...paths]);
-      }),
-    commit: (message, paths) =>
-      attempt('commit', async () => {
-        await git.raw(['commit', '-q', '-m', message, '--', ...paths]);
-        return (await git.raw(['rev-parse', 'HEAD'])).trim();
-      }),
-    head: () =>
-      attempt('rev-parse', async () => {
-        try {
-          return (await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD'])).trim() || undefined;
-        } catch {
-          return undefined;
-        }
-      }),
-    resetSoft: (commit) =>
-      attempt('reset --soft', async () => void (await git.raw(['reset', '-q', '--soft', commit]))),
-    show: (ref, file) =>
-      attempt('show', async () => {
-        try {
-          return await git.raw(['show', `${ref}:${file}`]);
-        } catch {
-          return undefined;
-        }
-      }),
-    listFiles: (ref, dir) =>
-      attempt('ls-tree', async () => {
-        try {
-          const out = await git.raw(['ls-tree', '-r', '--name-only', '-z', ref, '--', dir]);
-          return out.split('\0').filter(Boolean);
-        } catch {
-          return [];
-        }
-      }),
-    localBranches: (pattern) =>
-      attempt('for-each-ref', async () => {
-        const out = await git.raw(['for-each-ref', '--format=%(refname:short)', `refs/heads/${pattern}`]);
-        return out.split('\n').filter(Boolean);
-      }),
-    commonDir: () =>
-      attempt('rev-parse', async () => {
-        const dir = (await git.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
-        return dir;
-      }),
-    resolveRef: (ref) =>
-      attempt('rev-parse', async () => {
-        // --quiet: a missing ref prints nothing (simple-git may then resolve ''): stdout is the answer.
-        const out = await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '');
-        return out.trim() || undefined;
-      }),
+    currentBranch: () => currentBranch(run),
+    dirtyPaths: () => dirtyPaths(run),
+    branchExists: async (branch) => (await verifyObject(run, `refs/heads/${branch}`)) !== undefined,
+    createBranch: (branch, from) => createBranch(run, branch, from),
+    checkout: (branch) => checkout(run, branch),
+    deleteBranch: (branch) => deleteBranch(run, branch),
+    userEmail: () => userEmail(run),
+    add: (paths) => add(run, paths),
+    unstage: (paths) => unstage(run, paths),
+    commit: (message, paths) => commit(run, message, paths),
+    head: () => verifyObject(run, 'HEAD'),
+    resetSoft: (commit) => resetSoft(run, commit),
+    show: (ref, file) => show(run, ref, file),
+    listFiles: (ref, dir) => listFiles(run, ref, dir),
+    localBranches: (pattern) => localBranches(run, pattern),
+    commonDir: () => commonDir(run),
+    resolveRef: (ref) => verifyObject(run, `${ref}^{commit}`),
   };
 }

@@ -99,7 +99,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
     );
   }
   if (input.timeouts) checkTimeouts(input.timeouts);
-  const git = await openGit(deps.cwd);
+  const git = await openGit(deps.cwd, deps.exec);
   const projectRoot = path.resolve(deps.cwd);
   const config = await loadConfig(projectRoot, deps.configPath);
   const ledger = openLedgerStore(git, projectRoot);

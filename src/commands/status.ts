@@ -31,7 +31,7 @@ export interface StatusResult {
 
 export async function status(input: StatusInput, deps: Deps): Promise<StatusResult> {
   const name = input.name === undefined ? undefined : validateHotfixName(input.name);
-  const git = await openGit(deps.cwd);
+  const git = await openGit(deps.cwd, deps.exec);
   const projectRoot = path.resolve(deps.cwd);
   await loadConfig(projectRoot, deps.configPath); // an invalid config is reported here too
   const entries = await openLedgerStore(git, projectRoot).listAll();

@@ -153,7 +153,7 @@ interface Context {
  * It only reads: databases through read-only connections, and prisma only for `migrate diff`.
  */
 export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResult> {
-  const git = await openGit(deps.cwd);
+  const git = await openGit(deps.cwd, deps.exec);
   const projectRoot = path.resolve(deps.cwd);
   const config = await loadConfig(projectRoot, deps.configPath);
   // Every URL is checked before anything connects: a typo is exit 2, not half a report.

@@ -77,7 +77,7 @@ export interface Session {
  */
 export async function openSession(input: EnvCommandInput, deps: Deps, command: EnvCommand): Promise<Session> {
   const name = validateHotfixName(input.name);
-  const git = await openGit(deps.cwd);
+  const git = await openGit(deps.cwd, deps.exec);
   const projectRoot = path.resolve(deps.cwd);
   const config = await loadConfig(projectRoot, deps.configPath);
   // URL problems are usage errors raised before any process or connection starts.
