@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { runCli } from './cli.js';
+import { runCli } from './cli/index.js';
 
 // The only place that exits: everything else returns or throws.
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
