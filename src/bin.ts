@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { runCli } from './cli.js';
+import module from 'node:module';
+
+// Node >= 22.1 can keep compiled code on disk (os.tmpdir()/node-compile-cache, or
+// NODE_COMPILE_CACHE): a CLI started again and again then skips recompiling the same modules.
+// It never throws and NODE_DISABLE_COMPILE_CACHE=1 turns it off. Absent on Node 20, hence the
+// guard; it only helps modules loaded after the call, hence the dynamic import below.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { runCli } = await import('./cli/index.js');
 
 // The only place that exits: everything else returns or throws.
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/cli/index.js';
 import type { EnvStatus, LedgerEvent } from '../../src/core/ledger.js';
 import { downTemplate, migrationTemplate } from '../../src/core/templates.js';
 import {

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { envOptions, type CliKit } from './cli-kit.js';
-import { rollback, type RollbackInput } from './commands/rollback.js';
-import { DEFAULT_TIMEOUTS } from './core/lint/preamble.js';
-import { renderRollback } from './ui/rollback.js';
+import type { RollbackInput } from '../commands/rollback.js';
+import { DEFAULT_TIMEOUTS } from '../core/lint/preamble.js';
+import { envOptions, type CliKit } from './kit.js';
 
 /** Registers `hotfix rollback`. */
-export function registerRollback(program: Command, kit: CliKit): void {
+export function register(program: Command, kit: CliKit): void {
   envOptions(
     program
       .command('rollback')
@@ -34,8 +33,13 @@ export function registerRollback(program: Command, kit: CliKit): void {
       DEFAULT_TIMEOUTS.statementTimeout,
     )
     .action(async (name: string, opts: RollbackInput & { json?: boolean }) => {
-      const json = opts.json === true;
-      kit.setJson(json);
-      kit.print(await rollback({ ...opts, name }, kit.deps(program.opts())), json, renderRollback);
+      const [{ rollback }, { renderRollback }] = await Promise.all([
+        import('../commands/rollback.js'),
+        import('../ui/rollback.js'),
+      ]);
+      kit.print(await rollback({ ...opts, name }, kit.deps()), {
+        json: opts.json === true,
+        text: renderRollback,
+      });
     });
 }

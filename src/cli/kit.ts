@@ -1,0 +1,38 @@
+import type { ChalkInstance } from 'chalk';
+import type { Command } from 'commander';
+import type { Deps } from '../commands/deps.js';
+
+/** How a command's result is printed: its text rendering, or one JSON document with --json. */
+export interface PrintOptions<R> {
+  json: boolean;
+  text: (c: ChalkInstance, result: R) => string;
+  /** The command's own JSON document; `{ok: true, ...result}` when absent. */
+  toJson?: (result: R) => unknown;
+  /** Exit code of a normal return (e.g. 1 for findings); 0 when absent. */
+  exitCode?: (result: R) => number;
+}
+
+/**
+ * What a command module gets from runCli. Commands only build their input, call their
+ * implementation and hand the result to `print`: that is the one place output and the exit
+ * code of a normal return are decided. (Whether errors print as JSON is read from --json by
+ * runCli before the action runs.)
+ */
+export interface CliKit {
+  /** The command's dependencies, with the global -C/--cwd and --config applied. */
+  deps(): Deps;
+  print<R extends object>(result: R, options: PrintOptions<R>): void;
+}
+
+/** The options every environment-changing command shares. */
+export function envOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption(
+      '--env <env>',
+      'environment name from hotfix.config.json (without a config file: production)',
+    )
+    .option('--reason <text>', 'why, recorded in the ledger')
+    .option('-y, --yes', 'confirm a protected environment without a prompt (required without a terminal)')
+    .option('--no-commit', 'leave the ledger change staged instead of committing it')
+    .option('--json', 'print one JSON document on stdout');
+}

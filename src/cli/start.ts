@@ -1,0 +1,72 @@
+import { Option, type Command } from 'commander';
+import { DEFAULT_TIMEOUTS } from '../core/lint/preamble.js';
+import type { CliKit } from './kit.js';
+
+interface StartOptions {
+  timeouts?: boolean;
+  lockTimeout: string;
+  statementTimeout: string;
+  sql?: string;
+  fromSchema?: boolean;
+  base?: string;
+  branch: boolean;
+  commit: boolean;
+  dryRun?: boolean;
+  reason?: string;
+  json?: boolean;
+}
+
+/** Registers `hotfix start`. */
+export function register(program: Command, kit: CliKit): void {
+  program
+    .command('start')
+    .description(
+      'start a hotfix: branch hotfix/<name>, a new migration with down.sql, a ledger entry and the checklist',
+    )
+    .argument('<name>', 'hotfix name: letters, digits, "-", "_", "." (e.g. add-orders-index)')
+    .addOption(
+      new Option('--sql <file>', 'migration.sql is the SQL in <file> (what was run in production)').conflicts(
+        'fromSchema',
+      ),
+    )
+    .option(
+      '--from-schema',
+      'generate migration.sql (and down.sql) with prisma migrate diff from the edited schema',
+    )
+    .option('--base <branch>', 'base branch to start from (default: baseBranch from the config, "main")')
+    .option('--no-branch', 'stay on the current branch instead of creating hotfix/<name>')
+    .option('--no-commit', 'leave the new files staged instead of committing them')
+    .option('--dry-run', 'print what would be done, change nothing')
+    .option('--reason <text>', 'why, recorded in the ledger')
+    .option('--timeouts', 'wrap migration.sql in SET lock_timeout / statement_timeout (PostgreSQL, MySQL)')
+    .option('--lock-timeout <duration>', 'lock_timeout for --timeouts', DEFAULT_TIMEOUTS.lockTimeout)
+    .option(
+      '--statement-timeout <duration>',
+      'statement_timeout for --timeouts',
+      DEFAULT_TIMEOUTS.statementTimeout,
+    )
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (name: string, opts: StartOptions) => {
+      const [{ start }, { renderStart }] = await Promise.all([
+        import('../commands/start.js'),
+        import('../ui/render.js'),
+      ]);
+      const result = await start(
+        {
+          name,
+          sqlFile: opts.sql,
+          fromSchema: opts.fromSchema === true,
+          base: opts.base,
+          branch: opts.branch,
+          commit: opts.commit,
+          dryRun: opts.dryRun === true,
+          reason: opts.reason,
+          timeouts: opts.timeouts
+            ? { lockTimeout: opts.lockTimeout, statementTimeout: opts.statementTimeout }
+            : undefined,
+        },
+        kit.deps(),
+      );
+      kit.print(result, { json: opts.json === true, text: renderStart });
+    });
+}
