@@ -14,6 +14,7 @@ export function register(program: Command, kit: CliKit): void {
   )
     .option('--rolled-back', 'mark the FAILED migration as rolled back instead (after its SQL was reverted)')
     .option('--skip-check', 'do not check the database first (needs --reason)')
+    .option('--dry-run', 'run the check and print the plan, change nothing')
     .action(async (name: string, opts: ResolveInput & { json?: boolean }) => {
       const [{ resolve }, { renderResolve }] = await Promise.all([
         import('../commands/resolve.js'),

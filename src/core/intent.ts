@@ -1,6 +1,6 @@
 import type { EventType, LedgerEvent, LedgerFile } from './ledger.js';
 import { deriveState } from './ledger.js';
-import { ledgerError } from './errors.js';
+import { infraError, ledgerError } from './errors.js';
 
 /**
  * What a command was about to do when it wrote its `intent` event. Typed, so that a later run
@@ -153,18 +153,28 @@ export function outcomeRowOf(intent: Pick<Intent, 'action' | 'migration' | 'reve
 }
 
 /**
- * How an interrupted action ended, from its row alone: done when the row is in the state the
- * action leads to; failed when the action is one that writes failed rows and the row is failed;
- * else nothing took effect (a skipped outcome restores the state from before the intent).
+ * How an interrupted action ended, from its row: done when the row is in the state the action
+ * leads to; failed when the action is one that writes failed rows and the row is failed; else
+ * nothing took effect (a skipped outcome restores the state from before the intent). A row
+ * not finished while another session holds Prisma's migration lock is a migration still
+ * running (the killed command's prisma child, or someone else's): nothing is settled (exit 4).
  */
 export function settleIntent(
   intent: Pick<Intent, 'action' | 'migration' | 'revert'>,
   row: RowState,
   why: string,
-  logs?: string | null,
+  facts: { logs?: string | null | undefined; lockHolder?: string | undefined; env?: string } = {},
 ): { event: EventBody; note: string } {
   const rule = SETTLE_RULES[intent.action];
   const target = outcomeRowOf(intent);
+  const logs = facts.logs;
+  if (facts.lockHolder && row !== 'applied' && row !== 'rolled-back') {
+    throw infraError(
+      'MIGRATION_IN_PROGRESS',
+      `${why}, and a migration is still running${facts.env ? ` on ${facts.env}` : ''}: Prisma's migration lock is held by ${facts.lockHolder}, and ${target} is ${row === 'absent' ? 'not recorded yet' : 'not finished yet'}. Nothing was recorded.`,
+      { hint: 'Wait for it to finish, then run the same command again: it records what happened.' },
+    );
+  }
   const details: Record<string, unknown> = {
     reconciled: why,
     rowState: row,

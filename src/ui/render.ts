@@ -8,6 +8,7 @@ import type { ResolveResult } from '../commands/resolve.js';
 import type { LintSummary } from '../commands/lint-gate.js';
 import { renderLintFindings } from './lint.js';
 import { indent } from '../core/text.js';
+import { renderPlan } from './plan.js';
 
 /** Colour only for a person at a terminal: never in CI, pipes, or with NO_COLOR. */
 export function makeChalk(
@@ -122,6 +123,7 @@ export function renderDeploy(c: ChalkInstance, r: DeployResult): string {
     );
     for (const m of r.sql) lines.push('', c.bold(`-- ${m.migration}/migration.sql`), indent(m.sql));
     if (r.alreadyApplied) lines.push(`${r.migration} is already applied on ${r.env}: nothing would run.`);
+    lines.push('', ...renderPlan(c, r.plan));
   } else if (r.alreadyApplied) {
     lines.push(
       `${c.green('✔')} ${r.migration} is already applied on ${r.env} (${r.database}); nothing to do.`,
@@ -138,6 +140,18 @@ export function renderDeploy(c: ChalkInstance, r: DeployResult): string {
 
 export function renderResolve(c: ChalkInstance, r: ResolveResult): string {
   const lines: string[] = [];
+  if (r.reconciled) lines.push(`${c.yellow('!')} ${r.reconciled}`);
+  if (r.dryRun) {
+    lines.push(
+      c.bold(
+        `Dry run: resolve ${r.migration} as ${r.action} on ${r.env} (${r.database}); nothing was changed`,
+      ),
+    );
+    if (r.alreadyDone) lines.push(`${r.migration} is already ${r.action} there: nothing would be marked.`);
+    else if (r.action === 'applied') lines.push(`  check: ${r.check}`);
+    lines.push('', ...renderPlan(c, r.plan));
+    return `${lines.join('\n')}\n`;
+  }
   if (r.alreadyDone) {
     lines.push(
       `${c.green('✔')} ${r.migration} is already ${r.action === 'applied' ? 'recorded as applied' : 'rolled back'} on ${r.env}; nothing to do.`,

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { RollbackResult } from '../commands/rollback.js';
 import { renderLintFindings } from './lint.js';
 import { renderChecklist } from './render.js';
+import { renderPlan } from './plan.js';
 import { indent, oneLine } from '../core/text.js';
 
 const flat = (sql: string) => oneLine(sql, 100);
@@ -66,6 +67,7 @@ export function renderRollback(c: ChalkInstance, r: RollbackResult): string {
       ...renderLintFindings(c, shown, '  '),
     );
   }
+  if (r.dryRun) lines.push('', ...renderPlan(c, r.plan));
   if (r.next.length > 0) lines.push('', c.bold('Next'), ...r.next.map((step, i) => `  ${i + 1}. ${step}`));
   if (!r.dryRun) lines.push('', ...renderChecklist(c, 'rollback', r.checklist));
   return `${lines.join('\n')}\n`;

@@ -239,7 +239,7 @@ async function settleCrash(s: Session, step: RecordedStep, action: Action, error
   const intent = { action: step.action, migration: s.migration, revert };
   try {
     const row = (await s.readDb()).latest(outcomeRowOf(intent));
-    const { event, note } = settleIntent(intent, rowState(row), why, row?.logs);
+    const { event, note } = settleIntent(intent, rowState(row), why, { logs: row?.logs });
     await s.rec.append([event]);
     await s.rec.commit(`hotfix(${s.input.name}): ${step.label} interrupted`);
     return withNote(error, note);

@@ -7,7 +7,7 @@ import { openGit, type Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerStore } from '../adapters/ledger-store.js';
 import { openPrisma, type Prisma } from '../adapters/prisma.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
-import { infraError, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import { openIntent, outcomeRowOf, settleIntent, type Intent } from '../core/intent.js';
 import { appendEvents, type LedgerFile } from '../core/ledger.js';
 import { migrationState, rowState, type DbMigrationState } from '../core/migration-state.js';
@@ -176,14 +176,11 @@ async function reconcile(s: Session, intent: Intent): Promise<string> {
   } finally {
     await reader.close();
   }
-  if (holder && rowState(row) !== 'applied' && rowState(row) !== 'rolled-back') {
-    throw infraError(
-      'MIGRATION_IN_PROGRESS',
-      `${why} on ${s.target.env.name}, and a migration is still running there: Prisma's migration lock is held by ${holder}; ${rowName} is ${rowState(row) === 'absent' ? 'not recorded yet' : 'not finished yet'}. Nothing was recorded.`,
-      { hint: `Wait for it to finish, then run the same command again: it records what happened.` },
-    );
-  }
-  const { event, note } = settleIntent(intent, rowState(row), why, row?.logs);
+  const { event, note } = settleIntent(intent, rowState(row), why, {
+    logs: row?.logs,
+    lockHolder: holder,
+    env: s.target.env.name,
+  });
   // A dry run settles it in memory only, so that its plan starts where the real run would.
   await s.rec.append([event]);
   await s.rec.commit(`hotfix(${s.input.name}): settled the interrupted ${intent.command} on ${intent.env}`);

@@ -1,0 +1,46 @@
+import type { ChalkInstance } from 'chalk';
+import type { Action, Step } from '../core/plan/types.js';
+
+function action(a: Action): string {
+  switch (a.kind) {
+    case 'prisma-deploy':
+      return `prisma migrate deploy (${a.migrations.join(', ')})`;
+    case 'prisma-resolve':
+      return `prisma migrate resolve --${a.action} ${a.migration}`;
+    case 'run-sql':
+      return `run ${a.statements.length} statement(s) of ${a.file} (lock_timeout ${a.lockTimeout}, statement_timeout ${a.statementTimeout})`;
+    case 'check-removed':
+      return `check in the catalog that nothing of ${a.migration} is left${a.afterApplying ? '' : ' (else nothing is marked)'}`;
+  }
+}
+
+function step(c: ChalkInstance, s: Step): string {
+  switch (s.kind) {
+    case 'record':
+      return `record ${s.event.type} in the ledger (${s.why})`;
+    case 'lint-gate':
+      return s.accepted
+        ? `lint gate: ${s.blocking.length} error finding(s) run anyway (--accept-risk, recorded)`
+        : c.yellow(
+            `lint gate: ${s.blocking.length} error finding(s) (${[...new Set(s.blocking.map((f) => f.rule))].join(', ')}): the run refuses without --accept-risk --reason`,
+          );
+    case 'confirm':
+      return s.given ? `confirmed with --yes: ${s.question}` : `ask: ${s.question} (or --yes)`;
+    case 'write-migration':
+      return `write and commit ${s.path}`;
+    case 'recorded':
+      return [
+        `record the intent (${s.action}), then:`,
+        ...s.actions.map((a) => `     - ${action(a)}`),
+        `     - confirm from _prisma_migrations that ${s.confirm.migration} is ${s.confirm.expect}, record ${s.outcome}`,
+      ].join('\n');
+    case 'commit':
+      return `commit the ledger: "${s.message}"`;
+  }
+}
+
+/** A plan's steps, numbered: what a dry run says the real run would do. */
+export function renderPlan(c: ChalkInstance, steps: readonly Step[]): string[] {
+  if (steps.length === 0) return [];
+  return [c.bold('Plan'), ...steps.map((s, i) => `  ${i + 1}. ${step(c, s)}`)];
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { planDeploy, type DeployFacts } from '../../../src/core/plan/deploy.js';
+import type { LintFinding } from '../../../src/core/lint/types.js';
+import {
+  envEvent,
+  envFacts,
+  INIT,
+  MIGRATION,
+  refusal,
+  rows,
+  shape,
+  type FactsOptions,
+} from '../../support/plan-facts.js';
+
+const OTHER = '20261120000000_other';
+const blocking: LintFinding = {
+  rule: 'create-index-non-concurrently',
+  severity: 'error',
+  file: 'prisma/migrations/x/migration.sql',
+  line: 1,
+  statement: 'CREATE INDEX ...',
+  message: 'locks writes',
+  fix: 'CONCURRENTLY',
+};
+
+function facts(
+  o: FactsOptions & { lint?: LintFinding[]; includePending?: boolean; acceptRisk?: boolean } = {},
+): DeployFacts {
+  const base = envFacts(o);
+  const findings = o.lint ?? [];
+  return {
+    ...base,
+    pendingSql: base.db.pending.map((migration) => ({ migration, sql: 'SELECT 1;' })),
+    lint: { errors: findings.length, warnings: 0, infos: 0, suppressed: 0, findings },
+    file: `prisma/migrations/${MIGRATION}/migration.sql`,
+    includePending: o.includePending ?? false,
+    acceptRisk: o.acceptRisk ?? false,
+  };
+}
+
+describe('planDeploy', () => {
+  it.each([
+    {
+      state: 'pending, protected, no --yes',
+      o: {},
+      steps: ['confirm', 'recorded:deploy', 'commit'],
+    },
+    { state: 'pending, not protected', o: { protected: false }, steps: ['recorded:deploy', 'commit'] },
+    {
+      state: 'pending, lint error on protected',
+      o: { lint: [blocking] },
+      steps: ['lint-gate', 'confirm', 'recorded:deploy', 'commit'],
+    },
+    {
+      state: 'pending, lint error on an unprotected environment: no gate',
+      o: { lint: [blocking], protected: false },
+      steps: ['recorded:deploy', 'commit'],
+    },
+    {
+      state: 'applied there, ledger silent: the ledger catches up',
+      o: { rows: rows({ [INIT]: 'applied', [MIGRATION]: 'applied' }) },
+      steps: ['record', 'commit'],
+    },
+    {
+      state: 'applied there and recorded: nothing to record',
+      o: {
+        rows: rows({ [INIT]: 'applied', [MIGRATION]: 'applied' }),
+        events: [envEvent('resolved', 'ok', undefined, 'resolve')],
+      },
+      steps: ['commit'],
+    },
+    {
+      state: 'rolled back earlier, deployed again',
+      o: { rows: rows({ [INIT]: 'applied', [MIGRATION]: 'rolled-back' }) },
+      steps: ['confirm', 'recorded:deploy', 'commit'],
+    },
+  ])('$state', ({ o, steps }) => {
+    expect(shape(planDeploy(facts(o)).plan)).toEqual(steps);
+  });
+
+  it('the recorded step deploys the pending migrations and confirms the hotfix row applied', () => {
+    const plan = planDeploy(facts({ lint: [blocking], acceptRisk: true, yes: true }));
+    expect(plan.applied).toEqual([MIGRATION]);
+    expect(plan.plan[0]).toMatchObject({ kind: 'lint-gate', accepted: true });
+    expect(plan.plan[1]).toMatchObject({ kind: 'confirm', given: true });
+    expect(plan.plan[2]).toMatchObject({
+      kind: 'recorded',
+      action: 'deploy',
+      intent: { migrations: [MIGRATION], acceptedRisk: ['create-index-non-concurrently'] },
+      actions: [{ kind: 'prisma-deploy', migrations: [MIGRATION] }],
+      confirm: { migration: MIGRATION, expect: 'applied' },
+      outcome: 'deployed',
+    });
+  });
+
+  it.each([
+    {
+      state: 'the hotfix failed there (P3009): points to rollback',
+      o: { rows: rows({ [INIT]: 'applied', [MIGRATION]: 'failed' }) },
+      code: 'FAILED_MIGRATION',
+      hint: 'hotfix rollback fix-orders --env production',
+    },
+    {
+      state: 'another migration failed there',
+      o: { rows: rows({ [INIT]: 'failed' }) },
+      code: 'FAILED_MIGRATION',
+      hint: 'Settle 20240101000000_init first',
+    },
+    {
+      state: 'other migrations would go out with it',
+      o: { folders: [INIT, OTHER, MIGRATION] },
+      code: 'OTHER_PENDING',
+      hint: '--include-pending',
+    },
+  ])('refuses: $state', ({ o, code, hint }) => {
+    const error = refusal(() => planDeploy(facts(o)));
+    expect(error.code).toBe(code);
+    expect(error.exitCode).toBe(2);
+    expect(error.hint).toContain(hint);
+  });
+
+  it('--include-pending takes the others along, in order', () => {
+    const plan = planDeploy(facts({ folders: [INIT, OTHER, MIGRATION], includePending: true }));
+    expect(plan.applied).toEqual([OTHER, MIGRATION]);
+  });
+});
