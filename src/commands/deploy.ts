@@ -15,7 +15,7 @@ import {
   type HotfixContext,
   settleFromDatabase,
 } from './hotfix-context.js';
-import { readDbState } from './migrations.js';
+import { readDbState } from '../workflow/db-state.js';
 import { acceptedRisk, lintFiles, lintGate, type LintSummary } from './lint-gate.js';
 import { relativeTo } from '../core/text.js';
 

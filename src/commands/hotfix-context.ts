@@ -19,7 +19,7 @@ import { validateHotfixName } from '../core/names.js';
 import { resolveTarget, type Target } from '../core/target.js';
 import { rowState, type RowState } from '../adapters/db-reader.js';
 import type { Deps } from './deps.js';
-import { readDbState } from './migrations.js';
+import { readDbState } from '../workflow/db-state.js';
 
 /** What resolve, deploy (and later rollback) share: the hotfix, its environment, the lock, the ledger. */
 export interface HotfixContext {

@@ -16,7 +16,7 @@ import {
   type EnvCommandInput,
   type HotfixContext,
 } from './hotfix-context.js';
-import { readDbState, type DbMigrationState } from './migrations.js';
+import { readDbState, type DbMigrationState } from '../workflow/db-state.js';
 import { promises as fs } from 'node:fs';
 import { analyzeSql, migrationParts, objectKey, objectsOf, pgDefaultSchema } from '../core/partial.js';
 import { probeObjects } from '../adapters/db-writer.js';

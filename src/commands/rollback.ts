@@ -37,7 +37,7 @@ import {
   type Recorder,
 } from './hotfix-context.js';
 import { acceptedRisk, lintFiles, lintGate, type LintSummary } from './lint-gate.js';
-import { readDbState, type DbMigrationState } from './migrations.js';
+import { readDbState, type DbMigrationState } from '../workflow/db-state.js';
 import { sha256Hex } from '../core/checksum.js';
 import { oneLine, relativeTo } from '../core/text.js';
 
