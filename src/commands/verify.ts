@@ -9,7 +9,7 @@ import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
 import { isHotfixError, usageError, type ErrorKind, type ExitCode } from '../core/errors.js';
 import { deriveState, type HotfixState } from '../core/ledger.js';
 import { resolveTarget, type Target } from '../core/target.js';
-import { toPosix } from '../core/text.js';
+import { relativeTo } from '../core/text.js';
 import {
   applyStrict,
   checkEnvironment,
@@ -199,7 +199,7 @@ async function hotfixFileChecks(ctx: Context): Promise<VerifyFinding[]> {
     const branch = entry.onBranch;
     const read = (file: string) =>
       branch
-        ? ctx.git.show(branch, toPosix(path.relative(ctx.git.root, path.join(dir, file))))
+        ? ctx.git.show(branch, relativeTo(ctx.git.root, path.join(dir, file)))
         : readIfExists(path.join(dir, file));
     const revert = revertOf(entry.file);
     const [sql, down, revertSql] = await Promise.all([
@@ -267,9 +267,7 @@ async function mergeBackChecks(ctx: Context): Promise<VerifyFinding[]> {
     else out.push(mergeCheckSkipped(name, ctx.config));
   }
   for (const { state } of reached) {
-    const file = toPosix(
-      path.relative(ctx.git.root, path.join(ctx.migrationsDir, state.migration, 'migration.sql')),
-    );
+    const file = relativeTo(ctx.git.root, path.join(ctx.migrationsDir, state.migration, 'migration.sql'));
     const missing: string[] = [];
     for (const branch of branches) {
       if ((await ctx.git.show(branch.ref, file)) === undefined) missing.push(branch.name);
