@@ -1,6 +1,6 @@
 import { blockingFindings, countFindings, lintSqlAsync, type LintFinding } from '../core/lint/index.js';
 import { findingsError } from '../core/errors.js';
-import { providerOf } from './lint.js';
+import { providerOf } from '../adapters/migration-lock.js';
 
 export interface LintSummary {
   errors: number;

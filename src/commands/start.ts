@@ -21,7 +21,7 @@ import {
 import { downTemplate, migrationTemplate } from '../core/templates.js';
 import { addTimeoutsPreamble, checkTimeouts } from '../core/lint/preamble.js';
 import { lintDetails, lintFiles, type LintSummary } from './lint-gate.js';
-import { providerOf } from './lint.js';
+import { providerOf } from '../adapters/migration-lock.js';
 import type { Deps } from './deps.js';
 import { sha256Hex } from '../core/checksum.js';
 import { toPosix } from '../core/text.js';
