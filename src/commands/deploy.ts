@@ -16,7 +16,7 @@ import {
   settleFromDatabase,
 } from './hotfix-context.js';
 import { readDbState } from '../workflow/db-state.js';
-import { acceptedRisk, lintFiles, lintGate, type LintSummary } from './lint-gate.js';
+import { acceptedRisk, lintFiles, lintGate, type LintSummary } from '../workflow/lint-gate.js';
 import { relativeTo } from '../core/text.js';
 
 export interface DeployInput extends EnvCommandInput {

@@ -36,7 +36,7 @@ import {
   type HotfixContext,
   type Recorder,
 } from './hotfix-context.js';
-import { acceptedRisk, lintFiles, lintGate, type LintSummary } from './lint-gate.js';
+import { acceptedRisk, lintFiles, lintGate, type LintSummary } from '../workflow/lint-gate.js';
 import { readDbState, type DbMigrationState } from '../workflow/db-state.js';
 import { sha256Hex } from '../core/checksum.js';
 import { oneLine, relativeTo } from '../core/text.js';

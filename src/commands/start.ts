@@ -20,7 +20,7 @@ import {
 } from '../core/names.js';
 import { downTemplate, migrationTemplate } from '../core/templates.js';
 import { addTimeoutsPreamble, checkTimeouts } from '../core/lint/preamble.js';
-import { lintDetails, lintFiles, type LintSummary } from './lint-gate.js';
+import { lintDetails, lintFiles, type LintSummary } from '../workflow/lint-gate.js';
 import { providerOf } from '../adapters/migration-lock.js';
 import type { Deps } from './deps.js';
 import { sha256Hex } from '../core/checksum.js';
