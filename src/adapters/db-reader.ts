@@ -2,31 +2,13 @@ import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { infraError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
+import type { MigrationRow } from '../core/migration-state.js';
 import type { Target } from '../core/target.js';
 
 /** Prisma's advisory lock key for migrations (PostgreSQL). */
 export const PRISMA_MIGRATE_LOCK = 72707369;
 
-/** One row of Prisma's `_prisma_migrations`, as the provider's driver returns it. */
-export interface MigrationRow {
-  id: string;
-  migrationName: string;
-  checksum: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  rolledBackAt: string | null;
-  appliedStepsCount: number;
-  logs: string | null;
-}
-
-export type RowState = 'applied' | 'failed' | 'rolled-back';
-
-/** Prisma's own reading: finished = applied; neither finished nor rolled back = failed. */
-export function rowState(row: MigrationRow): RowState {
-  if (row.rolledBackAt) return 'rolled-back';
-  if (row.finishedAt) return 'applied';
-  return 'failed';
-}
+export type { MigrationRow } from '../core/migration-state.js';
 
 export interface DbReader {
   /** undefined when `_prisma_migrations` does not exist (a database Migrate never touched). */

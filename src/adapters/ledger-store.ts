@@ -26,6 +26,27 @@ export interface LedgerStore {
   listAll(): Promise<LedgerEntry[]>;
 }
 
+/**
+ * The ledgers in `projectRoot`'s working tree only, by file name; invalid files throw (a ledger
+ * error). Needs no git, so `hotfix lint` runs anywhere. `shownDir` names `.hotfix/` in messages.
+ */
+export async function listWorkingTree(projectRoot: string, shownDir = LEDGER_DIR): Promise<LedgerEntry[]> {
+  const dir = path.join(projectRoot, LEDGER_DIR);
+  let names: string[] = [];
+  try {
+    names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const out: LedgerEntry[] = [];
+  for (const entryName of names.sort()) {
+    const rel = `${shownDir}/${entryName}`;
+    const text = await readIfExists(path.join(dir, entryName));
+    if (text !== undefined) out.push({ file: parseLedger(text, rel), source: rel, onBranch: undefined });
+  }
+  return out;
+}
+
 /** `projectRoot` holds `.hotfix/`; it may be a sub-folder of the git repository (monorepos). */
 export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
   const dir = path.join(projectRoot, LEDGER_DIR);
@@ -55,17 +76,7 @@ export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
         if (!current || entry.file.events.length > current.file.events.length)
           found.set(entry.file.name, entry);
       };
-      let names: string[] = [];
-      try {
-        names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-      for (const entryName of names.sort()) {
-        const rel = `${gitDir}/${entryName}`;
-        const text = await readIfExists(path.join(dir, entryName));
-        if (text !== undefined) consider({ file: parseLedger(text, rel), source: rel, onBranch: undefined });
-      }
+      for (const entry of await listWorkingTree(projectRoot, gitDir)) consider(entry);
       const current = await git.currentBranch();
       for (const branch of await git.localBranches('hotfix/*')) {
         if (branch === current) continue; // the working tree already is this branch (and may be newer)

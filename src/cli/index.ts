@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import type { Exec } from '../adapters/exec.js';
-import type { Deps } from '../commands/deps.js';
+import type { Deps } from '../workflow/deps.js';
 import { ExitCode, HotfixError, isHotfixError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
 import { errorJson, makeChalk, renderError } from '../ui/render.js';

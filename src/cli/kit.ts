@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
-import type { Deps } from '../commands/deps.js';
+import type { Deps } from '../workflow/deps.js';
 
 /** How a command's result is printed: its text rendering, or one JSON document with --json. */
 export interface PrintOptions<R> {

@@ -8,7 +8,7 @@ import { relativeTo } from '../core/text.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
 import { openSession, type EnvCommandInput, type Session } from '../workflow/session.js';
-import { lintFiles } from './lint-gate.js';
+import { lintFiles } from '../workflow/lint-gate.js';
 
 export interface DeployInput extends EnvCommandInput {
   includePending?: boolean;

@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../adapters/config-loader.js';
-import { infraError, usageError } from '../core/errors.js';
-import { parseLedger } from '../core/ledger.js';
+import { LEDGER_DIR, listWorkingTree } from '../adapters/ledger-store.js';
+import { providerOf } from '../adapters/migration-lock.js';
+import { infraError, isHotfixError, usageError } from '../core/errors.js';
 import { countFindings, lintSql, loadParser, type LintFinding, type Provider } from '../core/lint/index.js';
 import { toPosix } from '../core/text.js';
 
@@ -46,8 +47,6 @@ export interface LintResult {
   suppressed: number;
 }
 
-const LEDGER_DIR = '.hotfix';
-
 async function exists(p: string): Promise<'file' | 'dir' | undefined> {
   try {
     const st = await fs.stat(p);
@@ -68,51 +67,19 @@ async function readText(file: string, shown: string): Promise<string> {
   }
 }
 
-/** Migration folder names that a ledger names: the hotfix migrations. */
-export async function hotfixMigrations(cwd: string): Promise<Set<string>> {
-  const dir = path.join(cwd, LEDGER_DIR);
-  let names: string[];
+/** Migration folder names that a ledger of the working tree names: the hotfix migrations. */
+async function hotfixMigrations(cwd: string): Promise<Set<string>> {
+  let entries;
   try {
-    names = await fs.readdir(dir);
-  } catch {
-    return new Set();
+    entries = await listWorkingTree(cwd);
+  } catch (cause) {
+    if (isHotfixError(cause)) throw cause; // a corrupt ledger: exit 3
+    throw infraError('LINT_READ_FAILED', `Could not read ${LEDGER_DIR}/: ${(cause as Error).message}`, {
+      hint: 'Check the file permissions.',
+      cause,
+    });
   }
-  const out = new Set<string>();
-  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
-    const shown = `${LEDGER_DIR}/${name}`;
-    const ledger = parseLedger(await readText(path.join(dir, name), shown), shown);
-    out.add(ledger.migration);
-  }
-  return out;
-}
-
-const PROVIDERS: Record<string, Provider> = {
-  postgresql: 'postgresql',
-  postgres: 'postgresql',
-  cockroachdb: 'postgresql',
-  mysql: 'mysql',
-  sqlite: 'sqlite',
-};
-
-/** Provider from `<migrations>/migration_lock.toml`, or undefined when there is none. */
-export async function providerOf(migrationsDir: string, cwd: string): Promise<Provider | undefined> {
-  const lock = path.join(migrationsDir, 'migration_lock.toml');
-  let text: string;
-  try {
-    text = await fs.readFile(lock, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const name = /^\s*provider\s*=\s*"([^"]+)"/m.exec(text)?.[1];
-  const provider = name ? PROVIDERS[name.toLowerCase()] : undefined;
-  if (!provider) {
-    throw usageError(
-      'LINT_PROVIDER_UNSUPPORTED',
-      `${toPosix(path.relative(cwd, lock))} names provider "${name ?? '?'}"; hotfix lint checks postgresql, mysql and sqlite.`,
-      { hint: 'Pass --provider postgresql|mysql|sqlite to lint the files anyway.' },
-    );
-  }
-  return provider;
+  return new Set(entries.map((e) => e.file.migration));
 }
 
 interface Target {

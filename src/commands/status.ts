@@ -5,7 +5,7 @@ import { openLedgerStore } from '../adapters/ledger-store.js';
 import { usageError } from '../core/errors.js';
 import { deriveState, type HotfixState } from '../core/ledger.js';
 import { validateHotfixName } from '../core/names.js';
-import type { Deps } from './deps.js';
+import type { Deps } from '../workflow/deps.js';
 
 export interface StatusInput {
   name?: string | undefined;

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { VerifyResult } from '../commands/verify.js';
-import type { VerifyFinding, VerifySeverity } from '../core/verify-findings.js';
+import type { VerifyFinding, VerifySeverity } from '../core/verify/findings.js';
 import { indent } from '../core/text.js';
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;

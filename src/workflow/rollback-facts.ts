@@ -11,7 +11,7 @@ import { isRevertOf, revertHeader } from '../core/plan/roll-forward.js';
 import type { AnalyzedSql, RollbackFacts } from '../core/plan/rollback.js';
 import { isDownTemplate } from '../core/templates.js';
 import { relativeTo } from '../core/text.js';
-import { lintFiles } from '../commands/lint-gate.js';
+import { lintFiles } from './lint-gate.js';
 import type { Session } from './session.js';
 
 type Timeouts = RollbackFacts['timeouts'];

@@ -14,7 +14,7 @@ import { migrationState, rowState, type DbMigrationState } from '../core/migrati
 import { validateHotfixName } from '../core/names.js';
 import type { EnvFacts, EventBody } from '../core/plan/types.js';
 import { resolveTarget, type Target } from '../core/target.js';
-import { migrationFolders } from '../commands/migrations.js';
+import { migrationFolders } from './db-state.js';
 import type { Deps } from './deps.js';
 
 /** The flags every command that changes an environment shares. */

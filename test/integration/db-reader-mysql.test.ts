@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDbReader, rowState } from '../../src/adapters/db-reader.js';
+import { openDbReader } from '../../src/adapters/db-reader.js';
+import { rowState } from '../../src/core/migration-state.js';
 import { resolveTarget } from '../../src/core/target.js';
 import { failure } from '../support/failure.js';
 

@@ -9,17 +9,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
 import type { EnvStatus, LedgerEvent } from '../../src/core/ledger.js';
 import { downTemplate, migrationTemplate } from '../../src/core/templates.js';
+import { checksumMatches } from '../../src/core/checksum.js';
 import {
+  applyStrict,
   checkEnvironment,
   checkHotfixFiles,
   checkLockFile,
   checkMigrationFolders,
+  finding,
   schemaProvider,
+  verifyExitCode,
   type EnvFacts,
   type HotfixFacts,
   type RowFacts,
-} from '../../src/core/verify-checks.js';
-import { applyStrict, checksumMatches, finding, verifyExitCode } from '../../src/core/verify-findings.js';
+} from '../../src/core/verify/index.js';
 import { initRepo } from '../support/git.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');

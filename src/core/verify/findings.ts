@@ -1,4 +1,4 @@
-import { ExitCode, type ErrorKind } from './errors.js';
+import { ExitCode, type ErrorKind, type HotfixError } from '../errors.js';
 
 /**
  * What `hotfix verify` reports. Codes are part of the contract (CI scripts match on them in
@@ -78,6 +78,19 @@ export function finding(code: FindingCode, fields: FindingFields): VerifyFinding
   };
 }
 
+/** An error that stopped a check, reported among the findings (it also decides the exit code). */
+export function errorFinding(error: HotfixError, env: string | null): VerifyFinding {
+  return {
+    code: error.code,
+    severity: 'error',
+    env,
+    migration: null,
+    hotfix: null,
+    message: error.message,
+    fix: error.hint ?? null,
+  };
+}
+
 /** --strict: every warning fails the gate; infos stay infos. */
 export function applyStrict(findings: readonly VerifyFinding[], strict: boolean): VerifyFinding[] {
   return strict
@@ -123,5 +136,3 @@ export function verifyExitCode(findings: readonly VerifyFinding[], failures: rea
   if (findings.some((f) => f.severity === 'error')) return ExitCode.findings;
   return ExitCode.ok;
 }
-
-export { checksumMatches, sha256Hex } from './checksum.js';

@@ -1,0 +1,131 @@
+import { checksumMatches, sha256Hex } from '../checksum.js';
+import type { LedgerFile } from '../ledger.js';
+import { isDownTemplate, isMigrationTemplate } from '../templates.js';
+import { finding, type VerifyFinding } from './findings.js';
+
+// A hotfix's files (migration.sql, down.sql, its roll-forward's revert) against its ledger.
+
+export interface HotfixFacts {
+  name: string;
+  migration: string;
+  branch: string;
+  /** 'sql-file' | 'schema-diff' | 'template', from the ledger's migration-created event. */
+  source: string | undefined;
+  /** sha256 of migration.sql recorded at start. */
+  checksum: string | undefined;
+  /** The migration folder, relative to the project root: `prisma/migrations/X`. */
+  dir: string;
+  /** Where the files were read, for messages: `dir`, or `hotfix/a:dir` when read from a branch. */
+  where: string;
+  sql: string | undefined;
+  down: string | undefined;
+  /** Every environment the ledger knows has it rolled back: removing its folder was legitimate. */
+  rolledBackEverywhere?: boolean;
+  /** The roll-forward's revert migration, with the checksum hotfix rollback recorded for it. */
+  revert?: { migration: string; checksum: string | undefined; sql: string | undefined } | undefined;
+}
+
+/**
+ * The ledger pins migration.sql by the checksum recorded at start. A hotfix started from a
+ * template is the exception: the recorded checksum is the template's, so its filled-in SQL is
+ * compared with nothing offline (an info says so) and is pinned by `_prisma_migrations` once
+ * applied (CHECKSUM_MISMATCH with --env). Calling every filled template "edited" would teach
+ * people to ignore the one finding that catches tampering.
+ */
+export function checkHotfixFiles(h: HotfixFacts): VerifyFinding[] {
+  const at = { hotfix: h.name, migration: h.migration };
+  const out: VerifyFinding[] = [];
+  // A failed hotfix, rolled back everywhere, whose folder was then removed so that the next
+  // migrate deploy does not run it again: nothing is missing.
+  if (h.sql === undefined && h.down === undefined && h.rolledBackEverywhere) return [];
+  if (h.sql === undefined) {
+    out.push(
+      finding('HOTFIX_MIGRATION_MISSING', {
+        ...at,
+        message: `Hotfix ${h.name}: its migration ${h.where}/migration.sql does not exist.`,
+        fix: `Restore it from git (git log --all -- ${h.dir}), or merge ${h.branch}.`,
+      }),
+    );
+  } else if (isMigrationTemplate(h.sql)) {
+    out.push(
+      finding('HOTFIX_MIGRATION_TEMPLATE', {
+        ...at,
+        message: `Hotfix ${h.name}: ${h.where}/migration.sql is still the unfilled template.`,
+        fix: `Write the SQL in ${h.dir}/migration.sql (remove the "-- hotfix:migration-template" line) and commit it.`,
+      }),
+    );
+  } else if (h.source === 'template' || h.checksum === undefined) {
+    out.push(
+      finding('HOTFIX_MIGRATION_UNPINNED', {
+        ...at,
+        message:
+          h.source === 'template'
+            ? `Hotfix ${h.name} started from a template: the ledger's checksum is the template's, so edits to the SQL written since cannot be detected offline. Once applied, verify --env compares it with _prisma_migrations.`
+            : `Hotfix ${h.name}: the ledger records no checksum for migration.sql; edits cannot be detected offline.`,
+      }),
+    );
+  } else if (!checksumMatches(h.sql, h.checksum)) {
+    out.push(
+      finding('HOTFIX_MIGRATION_EDITED', {
+        ...at,
+        message: `Hotfix ${h.name}: ${h.where}/migration.sql changed after hotfix start (recorded sha256 ${h.checksum.slice(0, 12)}…, now ${sha256Hex(h.sql).slice(0, 12)}…). What runs is no longer what was recorded.`,
+        fix: `Restore the recorded SQL (git log -p -- ${h.dir}/migration.sql shows the change); to ship different SQL, start a new hotfix with it: hotfix start ${h.name}-2 --sql <file>`,
+        details: { recorded: h.checksum, actual: sha256Hex(h.sql) },
+      }),
+    );
+  }
+  const revert = h.revert;
+  if (revert?.sql !== undefined && revert.checksum && !checksumMatches(revert.sql, revert.checksum)) {
+    const revertDir = `${h.dir.slice(0, h.dir.length - h.migration.length)}${revert.migration}`;
+    out.push(
+      finding('HOTFIX_MIGRATION_EDITED', {
+        hotfix: h.name,
+        migration: revert.migration,
+        message: `Hotfix ${h.name}: its roll-forward ${revertDir}/migration.sql changed after hotfix rollback wrote it (recorded sha256 ${revert.checksum.slice(0, 12)}…, now ${sha256Hex(revert.sql).slice(0, 12)}…).`,
+        fix: `Restore it (git log -p -- ${revertDir}/migration.sql shows the change); put further changes in a new migration.`,
+        details: { recorded: revert.checksum, actual: sha256Hex(revert.sql) },
+      }),
+    );
+  }
+  if (h.down === undefined) {
+    out.push(
+      finding('HOTFIX_DOWN_MISSING', {
+        ...at,
+        message: `Hotfix ${h.name}: ${h.where}/down.sql does not exist, so it cannot be rolled back.`,
+        fix: `Write the reverse SQL in ${h.dir}/down.sql and commit it.`,
+      }),
+    );
+  } else if (isDownTemplate(h.down)) {
+    out.push(
+      finding('HOTFIX_DOWN_TEMPLATE', {
+        ...at,
+        message: `Hotfix ${h.name}: ${h.where}/down.sql is still the unfilled template; hotfix rollback refuses to run it.`,
+        fix: `Write the reverse SQL in ${h.dir}/down.sql (remove the "-- hotfix:down-template" line) and commit it.`,
+      }),
+    );
+  }
+  return out;
+}
+
+/** How the migration was made ('sql-file' | 'schema-diff' | 'template'), from the ledger. */
+export function migrationSource(file: LedgerFile): string | undefined {
+  const created = file.events.filter((e) => e.type === 'migration-created').at(-1);
+  const source = created?.details?.source;
+  return typeof source === 'string' ? source : undefined;
+}
+
+/** The revert migration `hotfix rollback` rolled forward with, and the checksum it recorded. */
+export function revertOf(file: LedgerFile): { migration: string; checksum: string | undefined } | undefined {
+  const event = file.events
+    .filter((e) => e.type === 'rolled-forward' && typeof e.details?.revert === 'string')
+    .at(-1);
+  const migration = event?.details?.revert as string | undefined;
+  // A folder name, never a path: the ledger is data, not a way to read files elsewhere.
+  if (!migration || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(migration) || migration.includes('..'))
+    return undefined;
+  const checksum = file.events
+    .map((e) => e.details?.revertChecksum)
+    .filter((c): c is string => typeof c === 'string')
+    .at(-1);
+  return { migration, checksum };
+}

@@ -1,0 +1,60 @@
+import { cpSync, existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { prismaTarget, type Prisma } from '../adapters/prisma.js';
+import { infraError } from '../core/errors.js';
+import type { Target } from '../core/target.js';
+import {
+  driftFromDiff,
+  driftMissingFolders,
+  driftUnsupportedPrisma,
+  type DriftVerdict,
+} from '../core/verify/drift.js';
+
+/**
+ * Whether an environment's database differs from the migrations applied there (`applied`, all
+ * present in `migrationsDir`; `missing`: applied but not in the folder). Prisma is opened only
+ * when the comparison can run. It only reads: the migrations are copied to a scratch folder.
+ */
+export async function checkDrift(
+  target: Target,
+  migrationsDir: string,
+  history: { applied: readonly string[]; missing: readonly string[] },
+  openPrisma: () => Promise<Prisma>,
+): Promise<DriftVerdict> {
+  const env = target.env.name;
+  const missing = driftMissingFolders(env, history.missing);
+  if (missing) return missing;
+  const prisma = await openPrisma();
+  const unsupported = driftUnsupportedPrisma(env, prisma);
+  if (unsupported) return unsupported;
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'hotfix-verify-'));
+  try {
+    for (const name of history.applied)
+      cpSync(path.join(migrationsDir, name), path.join(scratch, name), { recursive: true });
+    const lockFile = path.join(migrationsDir, 'migration_lock.toml');
+    if (existsSync(lockFile)) cpSync(lockFile, path.join(scratch, 'migration_lock.toml'));
+    // From the history to the live database: the script is what the database has that the
+    // history does not (a hand-made index, a dropped column...).
+    const diff = await prisma.run(
+      {
+        kind: 'diff',
+        from: { kind: 'migrations', path: scratch },
+        to: { kind: 'datasource' },
+        script: true,
+        exitCode: true,
+      },
+      prismaTarget(target),
+    );
+    if (diff.outcome.kind === 'unreachable') {
+      throw infraError(
+        'DB_UNREACHABLE',
+        `prisma could not reach the ${env} database (${target.describe}) for the drift check (${diff.outcome.code}).`,
+        { hint: `Check that the database is up and that $${target.env.urlEnv} points at it.` },
+      );
+    }
+    return driftFromDiff(env, diff);
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,39 @@
+import { countFindings, lintSqlAsync, type LintFinding } from '../core/lint/index.js';
+import type { LintSummary } from '../core/plan/types.js';
+import { providerOf } from '../adapters/migration-lock.js';
+
+export type { LintSummary } from '../core/plan/types.js';
+
+/**
+ * Lints SQL that a command is about to write or run, with the provider of the migrations
+ * folder and the hotfix severities. Shared by start (migration.sql, down.sql) and deploy.
+ */
+export async function lintFiles(
+  files: { file: string; sql: string; hotfix: boolean }[],
+  migrationsDir: string,
+  projectRoot: string,
+): Promise<LintSummary> {
+  const provider = (await providerOf(migrationsDir, projectRoot)) ?? 'postgresql';
+  const findings: LintFinding[] = [];
+  for (const f of files)
+    findings.push(...(await lintSqlAsync(f.sql, { provider, hotfix: f.hotfix, file: f.file })));
+  return { ...countFindings(findings), findings };
+}
+
+export function lintDetails(summary: LintSummary): Record<string, unknown> {
+  return {
+    errors: summary.errors,
+    warnings: summary.warnings,
+    suppressed: summary.findings
+      .filter((f) => f.suppressed)
+      .map((f) => ({
+        rule: f.rule,
+        file: f.file ?? null,
+        line: f.line,
+        reason: f.suppressed?.reason ?? null,
+      })),
+    rules: [
+      ...new Set(summary.findings.filter((f) => !f.suppressed && f.severity !== 'info').map((f) => f.rule)),
+    ],
+  };
+}
