@@ -1,13 +1,17 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { checklist, type ChecklistItem } from '../core/checklists.js';
-import { usageError } from '../core/errors.js';
-import { deriveState } from '../core/ledger.js';
+import { type ChecklistItem } from '../core/checklists.js';
 import { planDeploy, type DeployPlan } from '../core/plan/deploy.js';
 import { relativeTo } from '../core/text.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
-import { openSession, type EnvCommandInput, type Session } from '../workflow/session.js';
+import {
+  openSession,
+  requireReason,
+  runFacts,
+  type EnvCommandInput,
+  type Session,
+} from '../workflow/session.js';
 import { lintFiles } from '../workflow/lint-gate.js';
 
 export interface DeployInput extends EnvCommandInput {
@@ -25,25 +29,12 @@ export interface DeployResult extends DeployPlan {
 
 /** `hotfix deploy`: gather facts, plan, apply. */
 export async function deploy(input: DeployInput, deps: Deps): Promise<DeployResult> {
-  if (input.acceptRisk && !input.reason) {
-    throw usageError(
-      'ACCEPT_RISK_NEEDS_REASON',
-      '--accept-risk needs --reason TEXT: the ledger records why the risk was accepted.',
-    );
-  }
+  requireReason(input, { acceptRisk: input.acceptRisk });
   const s = await openSession(input, deps, 'deploy');
   try {
     const plan = planDeploy(await gather(s, input));
     const applied = await applyPlan(s, plan.plan);
-    return {
-      ...plan,
-      dryRun: input.dryRun === true,
-      reconciled: s.reconciled,
-      commit: applied.commit,
-      checklist: checklist('post-deploy', deriveState(s.rec.file()), {
-        environments: Object.keys(s.config.environments),
-      }),
-    };
+    return { ...plan, ...runFacts(s, applied.commit, 'post-deploy') };
   } finally {
     await s.close();
   }

@@ -1,11 +1,9 @@
-import { checklist, type ChecklistItem } from '../core/checklists.js';
-import { usageError } from '../core/errors.js';
-import { deriveState } from '../core/ledger.js';
+import { type ChecklistItem } from '../core/checklists.js';
 import { planResolve, type ResolvePlan } from '../core/plan/resolve.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
 import { checkDatabaseHasChange } from '../workflow/resolve-check.js';
-import { openSession, type EnvCommandInput } from '../workflow/session.js';
+import { openSession, requireReason, runFacts, type EnvCommandInput } from '../workflow/session.js';
 
 export interface ResolveInput extends EnvCommandInput {
   rolledBack?: boolean;
@@ -21,12 +19,7 @@ export interface ResolveResult extends ResolvePlan {
 
 /** `hotfix resolve`: gather facts (the check of the live database included), plan, apply. */
 export async function resolve(input: ResolveInput, deps: Deps): Promise<ResolveResult> {
-  if (input.skipCheck && !input.reason) {
-    throw usageError(
-      'SKIP_NEEDS_REASON',
-      '--skip-check needs --reason TEXT: the ledger records why the check was skipped.',
-    );
-  }
+  requireReason(input, { skipCheck: input.skipCheck });
   const s = await openSession(input, deps, 'resolve');
   try {
     const base = await s.envFacts();
@@ -40,15 +33,7 @@ export async function resolve(input: ResolveInput, deps: Deps): Promise<ResolveR
         : await checkDatabaseHasChange(s, base.db);
     const plan = planResolve({ ...base, action, check });
     const applied = await applyPlan(s, plan.plan);
-    return {
-      ...plan,
-      dryRun: input.dryRun === true,
-      reconciled: s.reconciled,
-      commit: applied.commit,
-      checklist: checklist(action === 'applied' ? 'post-deploy' : 'rollback', deriveState(s.rec.file()), {
-        environments: Object.keys(s.config.environments),
-      }),
-    };
+    return { ...plan, ...runFacts(s, applied.commit, action === 'applied' ? 'post-deploy' : 'rollback') };
   } finally {
     await s.close();
   }

@@ -1,5 +1,4 @@
 import { checklist, type ChecklistItem } from '../core/checklists.js';
-import { usageError } from '../core/errors.js';
 import { deriveState } from '../core/ledger.js';
 import { DEFAULT_TIMEOUTS } from '../core/lint/index.js';
 import { checkTimeouts } from '../core/lint/preamble.js';
@@ -7,7 +6,7 @@ import { planRollback, type RollbackPlan } from '../core/plan/rollback.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
 import { gatherRollbackFacts } from '../workflow/rollback-facts.js';
-import { openSession, type EnvCommandInput, type Session } from '../workflow/session.js';
+import { openSession, requireReason, type EnvCommandInput, type Session } from '../workflow/session.js';
 
 export type { RollbackAction, RollbackFound } from '../core/plan/rollback.js';
 export { REVERT_MARKER } from '../core/plan/roll-forward.js';
@@ -34,12 +33,7 @@ export interface RollbackResult extends Omit<RollbackPlan, 'revert' | 'done'> {
 
 /** `hotfix rollback`: gather facts (the database's state and catalog), plan, apply. */
 export async function rollback(input: RollbackInput, deps: Deps): Promise<RollbackResult> {
-  if (input.acceptRisk && !input.reason) {
-    throw usageError(
-      'ACCEPT_RISK_NEEDS_REASON',
-      '--accept-risk needs --reason TEXT: the ledger records why the risk was accepted.',
-    );
-  }
+  requireReason(input, { acceptRisk: input.acceptRisk });
   const timeouts = {
     lockTimeout: input.lockTimeout ?? DEFAULT_TIMEOUTS.lockTimeout,
     statementTimeout: input.statementTimeout ?? DEFAULT_TIMEOUTS.statementTimeout,

@@ -5,7 +5,7 @@ import type { StartResult } from '../commands/start.js';
 import type { StatusResult } from '../commands/status.js';
 import type { DeployResult } from '../commands/deploy.js';
 import type { ResolveResult } from '../commands/resolve.js';
-import type { LintSummary } from '../workflow/lint-gate.js';
+import type { LintSummary } from '../core/plan/types.js';
 import { renderLintFindings } from './lint.js';
 import { indent } from '../core/text.js';
 import { renderPlan } from './plan.js';

@@ -9,7 +9,8 @@ import { openPrisma, type Prisma } from '../adapters/prisma.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
 import { openIntent, outcomeRowOf, settleIntent, type Intent } from '../core/intent.js';
-import { appendEvents, type LedgerFile } from '../core/ledger.js';
+import { checklist, type ChecklistPhase } from '../core/checklists.js';
+import { appendEvents, deriveState, type LedgerFile } from '../core/ledger.js';
 import { migrationState, rowState, type DbMigrationState } from '../core/migration-state.js';
 import { validateHotfixName } from '../core/names.js';
 import type { EnvFacts, EventBody } from '../core/plan/types.js';
@@ -28,6 +29,33 @@ export interface EnvCommandInput {
 }
 
 export type EnvCommand = 'deploy' | 'resolve' | 'rollback';
+
+/** Flags that waive a safety check must say why: the ledger records it. */
+export function requireReason(
+  input: EnvCommandInput,
+  flags: { acceptRisk?: boolean; skipCheck?: boolean },
+): void {
+  const [flag, code, what] = flags.acceptRisk
+    ? ['--accept-risk', 'ACCEPT_RISK_NEEDS_REASON', 'the risk was accepted']
+    : flags.skipCheck
+      ? ['--skip-check', 'SKIP_NEEDS_REASON', 'the check was skipped']
+      : [];
+  if (flag && code && !input.reason) {
+    throw usageError(code, `${flag} needs --reason TEXT: the ledger records why ${what}.`);
+  }
+}
+
+/** What every environment command's result carries besides its plan. */
+export function runFacts(s: Session, commit: string | null, phase: ChecklistPhase) {
+  return {
+    dryRun: s.input.dryRun === true,
+    reconciled: s.reconciled,
+    commit,
+    checklist: checklist(phase, deriveState(s.rec.file()), {
+      environments: Object.keys(s.config.environments),
+    }),
+  };
+}
 
 /** Ledger writes of one run: every event gets the same actor, command, environment and reason. */
 export interface Recorder {
