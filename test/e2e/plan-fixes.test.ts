@@ -1,36 +1,14 @@
 // The bugs the plan/apply restructure fixed, end to end on PostgreSQL with the real Prisma 7 CLI:
 // an interrupted resolve is settled as a resolve (it was settled as a deploy), and a rollback
 // dry run refuses where the real run refuses (it printed a plan and exited 0).
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgQuery, prismaMigrations } from '../support/db.js';
 import { git, snapshot } from '../support/git.js';
-import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
+import { leaveIntent, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { runPrisma } from '../support/prisma-project.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
 const events = (s: TwoEnvProject, name: string) => ledgerEvents(s, name).map((e) => `${e.type}:${e.outcome}`);
-
-/** What a resolve killed after its intent leaves: the intent, unanswered, committed. */
-function leaveIntent(s: TwoEnvProject, name: string, migration: string, action: string): void {
-  const file = path.join(s.project.dir, '.hotfix', `${name}.json`);
-  const ledger = JSON.parse(readFileSync(file, 'utf8'));
-  const last = ledger.events.at(-1);
-  ledger.events.push({
-    seq: last.seq + 1,
-    type: 'intent',
-    at: new Date().toISOString(),
-    actor: 'oncall@example.com',
-    command: 'resolve',
-    outcome: 'pending',
-    env: { name: 'production', fingerprint: 'aaaaaaaaaaaa' },
-    migration,
-    details: { action, check: 'catalog check: index present' },
-  });
-  writeFileSync(file, `${JSON.stringify(ledger, null, 2)}\n`);
-  git(s.project.dir, 'commit', '-qam', 'a resolve that was killed');
-}
 
 describe('plan/apply fixes (PostgreSQL)', () => {
   let s: TwoEnvProject;
@@ -53,7 +31,12 @@ describe('plan/apply fixes (PostgreSQL)', () => {
         env: { DATABASE_URL: s.prodUrl },
       });
       expect(marked.exitCode, marked.all).toBe(0);
-      leaveIntent(s, name, migration, action);
+      leaveIntent(s, name, {
+        command: 'resolve',
+        migration,
+        env: 'production',
+        details: { action, check: 'catalog check: index present' },
+      });
 
       const r = await runHotfix(s.project.dir, ['deploy', name, '--env', 'production', '--yes'], s.env);
       expect(r.exitCode, r.stderr).toBe(0);

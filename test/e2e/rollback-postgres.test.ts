@@ -6,13 +6,13 @@
 // PostgreSQL a failing migration leaves nothing. A part-applied one (what statement-by-statement
 // runners leave) is produced by hand: the first statement is run with psql-like access, then
 // `prisma migrate deploy` fails on it (the column exists) and records the migration as failed.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgColumns, pgQuery, prismaMigrations } from '../support/db.js';
 import { git, snapshot } from '../support/git.js';
-import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
+import { leaveIntent, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { runPrisma } from '../support/prisma-project.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
@@ -92,22 +92,7 @@ describe('hotfix rollback (PostgreSQL)', () => {
 
     test('an interrupted earlier rollback is reconciled; the migration is marked rolled back', async () => {
       // A rollback killed after its intent: the ledger ends with an unanswered intent.
-      const file = path.join(s.project.dir, '.hotfix', 'bad-fix.json');
-      const ledger = JSON.parse(readFileSync(file, 'utf8'));
-      const last = ledger.events.at(-1);
-      ledger.events.push({
-        seq: last.seq + 1,
-        type: 'intent',
-        at: new Date().toISOString(),
-        actor: 'oncall@example.com',
-        command: 'rollback',
-        outcome: 'pending',
-        env: last.env,
-        migration,
-        details: { action: 'revert', run: [1] },
-      });
-      writeFileSync(file, `${JSON.stringify(ledger, null, 2)}\n`);
-      git(s.project.dir, 'commit', '-qam', 'a rollback that was killed');
+      leaveIntent(s, 'bad-fix', { command: 'rollback', migration, details: { action: 'revert', run: [1] } });
 
       const r = await runHotfix(
         s.project.dir,

@@ -80,3 +80,30 @@ export function ledgerEvents(s: HotfixProject, name: string): LedgerEventView[] 
   return JSON.parse(readFileSync(path.join(s.project.dir, '.hotfix', `${name}.json`), 'utf8'))
     .events as LedgerEventView[];
 }
+
+/**
+ * What a command killed after writing its intent leaves: an unanswered intent at the end of
+ * the ledger, committed (as a later `git commit -a` would).
+ */
+export function leaveIntent(
+  s: HotfixProject,
+  name: string,
+  intent: { command: string; migration: string; details: Record<string, unknown>; env?: string },
+): void {
+  const file = path.join(s.project.dir, '.hotfix', `${name}.json`);
+  const ledger = JSON.parse(readFileSync(file, 'utf8'));
+  const last = ledger.events.at(-1);
+  ledger.events.push({
+    seq: last.seq + 1,
+    type: 'intent',
+    at: new Date().toISOString(),
+    actor: 'oncall@example.com',
+    command: intent.command,
+    outcome: 'pending',
+    env: intent.env ? { name: intent.env, fingerprint: 'aaaaaaaaaaaa' } : last.env,
+    migration: intent.migration,
+    details: intent.details,
+  });
+  writeFileSync(file, `${JSON.stringify(ledger, null, 2)}\n`);
+  git(s.project.dir, 'commit', '-qam', `a ${intent.command} that was killed`);
+}
