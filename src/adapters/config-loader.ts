@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULT_ENVIRONMENTS,
@@ -31,6 +32,44 @@ export function pathsFromPrismaConfig(text: string): { schema?: string; migratio
     ? new RegExp(`\\bpath\\s*:\\s*${literal}`).exec(migrationsBlock)?.[1]
     : undefined;
   return { ...(schema ? { schema } : {}), ...(migrations ? { migrations } : {}) };
+}
+
+/** What marks a folder as a project root, nearest first (as git finds .git and Prisma its config). */
+const ROOT_MARKERS = [CONFIG_FILE, '.hotfix', ...PRISMA_CONFIG_FILES, 'prisma/schema.prisma', 'package.json'];
+
+/**
+ * The project a command runs in, from any folder inside it: the nearest folder at or above
+ * `cwd` that holds hotfix.config.json, .hotfix/, a Prisma config, prisma/schema.prisma or
+ * package.json, stopping at `boundary` (the git top level). Nothing found: the boundary.
+ */
+export async function findProjectRoot(cwd: string, boundary: string | undefined): Promise<string> {
+  const stop = boundary ? path.resolve(boundary) : await gitTopLevel(cwd);
+  let dir = path.resolve(cwd);
+  for (;;) {
+    for (const marker of ROOT_MARKERS) {
+      if (await exists(path.join(dir, marker))) return dir;
+    }
+    const parent = path.dirname(dir);
+    if (dir === stop || parent === dir) return stop ?? path.resolve(cwd);
+    dir = parent;
+  }
+}
+
+/** The nearest folder holding .git (a folder, or a file in a linked worktree), without running git. */
+async function gitTopLevel(cwd: string): Promise<string | undefined> {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (await exists(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function loadConfig(root: string, explicitPath?: string): Promise<HotfixConfig> {

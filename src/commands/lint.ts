@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../adapters/config-loader.js';
+import { findProjectRoot, loadConfig } from '../adapters/config-loader.js';
+import { readIfExists } from '../adapters/fs-safe.js';
 import { LEDGER_DIR, listWorkingTree } from '../adapters/ledger-store.js';
 import { providerOf } from '../adapters/migration-lock.js';
 import { infraError, isHotfixError, usageError } from '../core/errors.js';
@@ -158,13 +159,18 @@ async function pathTargets(
  * ledger names are linted with the stricter hotfix severities.
  */
 export async function lint(input: LintInput, deps: LintDeps): Promise<LintResult> {
-  const hotfixes = await hotfixMigrations(deps.cwd);
+  // The project from wherever lint was started; paths on the command line stay relative to it.
+  const root = await findProjectRoot(deps.cwd, undefined);
+  const hotfixes = await hotfixMigrations(root);
   const hotfixOnly = input.hotfixOnly === true;
   const targets: Target[] = [];
   let defaultDir: string | undefined;
   if (input.paths.length === 0) {
-    const config = await loadConfig(deps.cwd, deps.configPath);
-    defaultDir = path.resolve(deps.cwd, config.migrations);
+    const config = await loadConfig(
+      root,
+      deps.configPath ? path.resolve(deps.cwd, deps.configPath) : undefined,
+    );
+    defaultDir = path.resolve(root, config.migrations);
     if ((await exists(defaultDir)) !== 'dir') {
       throw usageError('LINT_NO_MIGRATIONS', `No migrations directory at ${config.migrations}.`, {
         hint: 'Run hotfix lint from the project root, set "migrations" in hotfix.config.json, or pass the files to lint.',
@@ -204,7 +210,12 @@ export async function lint(input: LintInput, deps: LintDeps): Promise<LintResult
   const findings: LintFinding[] = [];
   for (const { target, shown, provider, sql } of jobs) {
     const hotfix = target.migration !== undefined && hotfixes.has(target.migration);
-    const found = lintSql(sql, { provider, hotfix, file: shown });
+    // A hotfix's down.sql is judged as the reverse of the migration.sql beside it.
+    const reverseOf =
+      target.kind === 'down'
+        ? await readIfExists(path.join(path.dirname(target.abs), 'migration.sql'))
+        : undefined;
+    const found = lintSql(sql, { provider, hotfix, file: shown, reverseOf });
     const counts = countFindings(found);
     files.push({
       path: shown,

@@ -1,9 +1,9 @@
 import { existsSync, promises as fs } from 'node:fs';
+import { openProject } from '../workflow/project.js';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../adapters/config-loader.js';
 import { acquireLock, type Lock } from '../adapters/fs-safe.js';
-import { openGit, type Git } from '../adapters/git.js';
+import type { Git } from '../adapters/git.js';
 import { openLedgerStore } from '../adapters/ledger-store.js';
 import { providerOf } from '../adapters/migration-lock.js';
 import { openPrisma, type Prisma } from '../adapters/prisma.js';
@@ -92,9 +92,7 @@ const throwIf = (error: HotfixError | undefined): void => {
 export async function start(input: StartInput, deps: Deps): Promise<StartResult> {
   // Validate everything that needs no process before starting one.
   const name = checkStartArgs(input);
-  const git = await openGit(deps.cwd, deps.exec);
-  const projectRoot = path.resolve(deps.cwd);
-  const config = await loadConfig(projectRoot, deps.configPath);
+  const { git, root: projectRoot, config } = await openProject(deps);
   const ledger = openLedgerStore(git, projectRoot);
 
   let lock: Lock | undefined;
@@ -152,7 +150,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
     const lintSummary = await lintFiles(
       [
         { file: `${relDir}/migration.sql`, sql: files.sql, hotfix: true },
-        { file: `${relDir}/down.sql`, sql: files.down, hotfix: true },
+        { file: `${relDir}/down.sql`, sql: files.down, hotfix: true, reverseOf: files.sql },
       ],
       migrationsDir,
       projectRoot,

@@ -1,6 +1,4 @@
-import path from 'node:path';
-import { loadConfig } from '../adapters/config-loader.js';
-import { openGit } from '../adapters/git.js';
+import { openProject } from '../workflow/project.js';
 import { openLedgerStore } from '../adapters/ledger-store.js';
 import { usageError } from '../core/errors.js';
 import { deriveState, type HotfixState } from '../core/ledger.js';
@@ -31,9 +29,8 @@ export interface StatusResult {
 
 export async function status(input: StatusInput, deps: Deps): Promise<StatusResult> {
   const name = input.name === undefined ? undefined : validateHotfixName(input.name);
-  const git = await openGit(deps.cwd, deps.exec);
-  const projectRoot = path.resolve(deps.cwd);
-  await loadConfig(projectRoot, deps.configPath); // an invalid config is reported here too
+  // An invalid config is reported here too.
+  const { git, root: projectRoot } = await openProject(deps);
   const entries = await openLedgerStore(git, projectRoot).listAll();
   const hotfixes: StatusEntry[] = entries.map((entry) => {
     const state = deriveState(entry.file);

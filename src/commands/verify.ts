@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
+import { openProject } from '../workflow/project.js';
 import path from 'node:path';
-import { loadConfig } from '../adapters/config-loader.js';
 import { readIfExists } from '../adapters/fs-safe.js';
-import { openGit, type Git } from '../adapters/git.js';
+import type { Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerEntry } from '../adapters/ledger-store.js';
 import { openPrisma, type Prisma } from '../adapters/prisma.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
@@ -108,9 +108,7 @@ interface Context {
  * It only reads: databases through read-only connections, and prisma only for `migrate diff`.
  */
 export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResult> {
-  const git = await openGit(deps.cwd, deps.exec);
-  const projectRoot = path.resolve(deps.cwd);
-  const config = await loadConfig(projectRoot, deps.configPath);
+  const { git, root: projectRoot, config } = await openProject(deps);
   // Every URL is checked before anything connects: a typo is exit 2, not half a report.
   const targets = [...new Set(input.envs)].map((name) =>
     resolveTarget(resolveEnvironment(config, name), deps.env, projectRoot),

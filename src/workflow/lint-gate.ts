@@ -9,14 +9,16 @@ export type { LintSummary } from '../core/plan/types.js';
  * folder and the hotfix severities. Shared by start (migration.sql, down.sql) and deploy.
  */
 export async function lintFiles(
-  files: { file: string; sql: string; hotfix: boolean }[],
+  files: { file: string; sql: string; hotfix: boolean; reverseOf?: string }[],
   migrationsDir: string,
   projectRoot: string,
 ): Promise<LintSummary> {
   const provider = (await providerOf(migrationsDir, projectRoot)) ?? 'postgresql';
   const findings: LintFinding[] = [];
   for (const f of files)
-    findings.push(...(await lintSqlAsync(f.sql, { provider, hotfix: f.hotfix, file: f.file })));
+    findings.push(
+      ...(await lintSqlAsync(f.sql, { provider, hotfix: f.hotfix, file: f.file, reverseOf: f.reverseOf })),
+    );
   return { ...countFindings(findings), findings };
 }
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
+import { openProject } from './project.js';
 import path from 'node:path';
-import { loadConfig } from '../adapters/config-loader.js';
 import { openDbReader } from '../adapters/db-reader.js';
 import { acquireLock, type Lock } from '../adapters/fs-safe.js';
-import { openGit, type Git } from '../adapters/git.js';
+import type { Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerStore } from '../adapters/ledger-store.js';
 import { openPrisma, type Prisma } from '../adapters/prisma.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
@@ -105,9 +105,7 @@ export interface Session {
  */
 export async function openSession(input: EnvCommandInput, deps: Deps, command: EnvCommand): Promise<Session> {
   const name = validateHotfixName(input.name);
-  const git = await openGit(deps.cwd, deps.exec);
-  const projectRoot = path.resolve(deps.cwd);
-  const config = await loadConfig(projectRoot, deps.configPath);
+  const { git, root: projectRoot, config } = await openProject(deps);
   // URL problems are usage errors raised before any process or connection starts.
   const target = resolveTarget(resolveEnvironment(config, input.env), deps.env, projectRoot);
   const store = openLedgerStore(git, projectRoot);

@@ -5,7 +5,9 @@ import { lintBasic } from './basic.js';
 import { lintPostgres } from './postgres.js';
 import { getRule, severityOf } from './rules.js';
 import { applySuppressions, parseSuppressions } from './suppress.js';
-import type { LintFinding, LintOptions, RawFinding, Severity } from './types.js';
+import type { LintFinding, LintOptions, Provider, RawFinding, Severity } from './types.js';
+import { analyzeSqlSync } from '../sql/analyze.js';
+import { objectKey } from '../sql/objects.js';
 
 export type { LintFinding, LintOptions, Provider, Severity } from './types.js';
 export { RULES, getRule, isRuleId, severityOf, type LintRule, type RuleId } from './rules.js';
@@ -30,13 +32,14 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
   const raw: RawFinding[] =
     opts.provider === 'postgresql' ? lintPostgres(sql, opts.file) : lintBasic(sql, opts.provider);
   const sups = parseSuppressions(sql, opts.provider);
-  const applied = sups.length > 0 ? applySuppressions(raw, sups).findings : raw;
+  const reversed = opts.reverseOf === undefined ? raw : asReverse(raw, sql, opts.reverseOf, opts.provider);
+  const applied = sups.length > 0 ? applySuppressions(reversed, sups).findings : reversed;
   if (applied.length === 0) return [];
   const starts = lineStarts(sql);
   const findings = applied.map((f): LintFinding => {
     const finding: LintFinding = {
       rule: f.rule,
-      severity: severityOf(f.rule, opts.hotfix),
+      severity: f.severity ?? severityOf(f.rule, opts.hotfix),
       ...(opts.file !== undefined ? { file: opts.file } : {}),
       line: lineAt(starts, f.start),
       statement: excerpt(sql.slice(f.start, f.end)),
@@ -53,6 +56,58 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
       (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0),
   );
+}
+
+/** Rules that a down.sql dropping what its migration creates triggers by design, and what they become. */
+const REVERSE: Partial<Record<string, { severity: Severity; note: string }>> = {
+  'drop-table': {
+    severity: 'warning',
+    note: 'expected in down.sql: it removes the table migration.sql creates; rows written to it since the hotfix go with it',
+  },
+  'drop-column': {
+    severity: 'warning',
+    note: 'expected in down.sql: it removes the column migration.sql adds; values written to it since the hotfix go with it',
+  },
+  'drop-index-non-concurrently': {
+    severity: 'info',
+    note: 'expected in down.sql: it removes the index migration.sql creates',
+  },
+  'drop-not-null': {
+    severity: 'info',
+    note: 'expected in down.sql: it undoes the NOT NULL migration.sql sets',
+  },
+};
+
+/**
+ * down.sql judged as a reverse: rollback runs it with lock_timeout/statement_timeout on the
+ * session (and a roll-forward revert migration carries the preamble), so the timeout rules do
+ * not apply; a drop of what the migration creates is the point of the file, not a danger.
+ */
+function asReverse(raw: RawFinding[], sql: string, migrationSql: string, provider: Provider): RawFinding[] {
+  const created = new Set(
+    analyzeSqlSync(migrationSql, provider)
+      .flatMap((s) => s.effects)
+      .filter((e) => e.exists)
+      .map((e) => objectKey(e.object)),
+  );
+  const out: RawFinding[] = [];
+  for (const f of raw) {
+    if (f.rule === 'require-lock-timeout' || f.rule === 'require-statement-timeout') continue;
+    const reverse = REVERSE[f.rule];
+    const drops = reverse
+      ? analyzeSqlSync(sql.slice(f.start, f.end), provider).flatMap((s) => s.effects.filter((e) => !e.exists))
+      : [];
+    // NOT NULL is keyed by its column; a dropped column takes its NOT NULL and default with it.
+    const undoes =
+      drops.length > 0 &&
+      drops.every(
+        (e) => created.has(objectKey(e.object)) || created.has(objectKey({ ...e.object, kind: 'column' })),
+      );
+    out.push(
+      reverse && undoes ? { ...f, severity: reverse.severity, message: `${f.message} (${reverse.note})` } : f,
+    );
+  }
+  return out;
 }
 
 export async function lintSqlAsync(sql: string, opts: LintOptions): Promise<LintFinding[]> {

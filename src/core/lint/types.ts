@@ -9,6 +9,11 @@ export interface LintOptions {
   hotfix: boolean;
   /** Shown in findings; the engine never reads files. */
   file?: string | undefined;
+  /**
+   * This file is the down.sql of a migration (its text here): dropping what the migration
+   * creates is the expected reverse, not a danger, and rollback sets the timeouts itself.
+   */
+  reverseOf?: string | undefined;
 }
 
 export interface LintFinding {
@@ -37,4 +42,6 @@ export interface RawFinding {
   end: number;
   message: string;
   fix?: string | undefined;
+  /** Overrides the rule's severity (a down.sql that drops what its migration creates). */
+  severity?: Severity | undefined;
 }

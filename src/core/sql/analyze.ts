@@ -28,6 +28,11 @@ export async function analyzeSql(
   defaultSchema = 'public',
 ): Promise<SqlStatement[]> {
   if (provider === 'postgresql') await loadParser();
+  return analyzeSqlSync(sql, provider, defaultSchema);
+}
+
+/** analyzeSql once the parser is loaded (lint, which is synchronous, calls this). */
+export function analyzeSqlSync(sql: string, provider: Provider, defaultSchema = 'public'): SqlStatement[] {
   const starts = lineStarts(sql);
   return scanSql(sql, provider).statements.map((chunk, i): SqlStatement => {
     const text = sql.slice(chunk.start, chunk.end);
