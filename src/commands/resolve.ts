@@ -2,7 +2,8 @@ import { type ChecklistItem } from '../core/checklists.js';
 import { planResolve, type ResolvePlan } from '../core/plan/resolve.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
-import { checkDatabaseHasChange } from '../workflow/resolve-check.js';
+import { judgeResolveCheck, type StatementProved } from '../core/plan/resolve-check.js';
+import { gatherCheckFacts } from '../workflow/resolve-check.js';
 import { openSession, requireReason, runFacts, type EnvCommandInput } from '../workflow/session.js';
 
 export interface ResolveInput extends EnvCommandInput {
@@ -26,12 +27,12 @@ export async function resolve(input: ResolveInput, deps: Deps): Promise<ResolveR
     const action = input.rolledBack ? 'rolled-back' : 'applied';
     // The check reads the database (and runs prisma migrate diff): only when marking it applied.
     const needsCheck = action === 'applied' && base.db.stateOf(s.migration) !== 'applied';
-    const check = !needsCheck
-      ? 'none'
-      : input.skipCheck
-        ? `skipped: ${input.reason}`
-        : await checkDatabaseHasChange(s, base.db);
-    const plan = planResolve({ ...base, action, check });
+    let check = 'none';
+    let proof: StatementProved[] = [];
+    if (needsCheck && input.skipCheck) check = `skipped: ${input.reason}`;
+    else if (needsCheck)
+      ({ summary: check, statements: proof } = judgeResolveCheck(await gatherCheckFacts(s, base.db)));
+    const plan = planResolve({ ...base, action, check, proof });
     const applied = await applyPlan(s, plan.plan);
     return { ...plan, ...runFacts(s, applied.commit, action === 'applied' ? 'post-deploy' : 'rollback') };
   } finally {

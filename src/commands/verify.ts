@@ -19,6 +19,7 @@ import {
   countSeverities,
   errorFinding,
   hotfixNotMerged,
+  acceptances,
   lintFindings,
   lintSkipped,
   mergeBackBranches,
@@ -125,7 +126,8 @@ export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResu
     git,
     projectRoot,
     config,
-    configPath: deps.configPath,
+    // As typed, relative to where verify was started: lint resolves it from there.
+    configPath: deps.configPath ? path.resolve(deps.cwd, deps.configPath) : undefined,
     migrationsDir,
     folders: await readMigrationFolders(migrationsDir),
     hotfixes: entries.map((entry) => ({ entry, state: deriveState(entry.file) })),
@@ -239,10 +241,11 @@ async function lintChecks(ctx: Context): Promise<VerifyFinding[]> {
     }
     throw error;
   }
-  return lintFindings(
-    result.findings,
-    (migration) => ctx.hotfixes.find((h) => h.state.migration === migration)?.state.name,
-  );
+  const protectedEnvs = productionEnvs(ctx.config);
+  return lintFindings(result.findings, (migration) => {
+    const h = ctx.hotfixes.find((x) => x.state.migration === migration);
+    return h && { name: h.state.name, accepted: acceptances(h.entry.file, protectedEnvs) };
+  });
 }
 
 /** Merge-back (see core/verify/merge-back.ts): is each production hotfix's migration on the branches? */

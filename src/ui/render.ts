@@ -7,7 +7,7 @@ import type { DeployResult } from '../commands/deploy.js';
 import type { ResolveResult } from '../commands/resolve.js';
 import type { LintSummary } from '../core/plan/types.js';
 import { renderLintFindings } from './lint.js';
-import { indent } from '../core/text.js';
+import { indent, oneLine } from '../core/text.js';
 import { renderPlan } from './plan.js';
 
 /** Colour only for a person at a terminal: never in CI, pipes, or with NO_COLOR. */
@@ -148,7 +148,7 @@ export function renderResolve(c: ChalkInstance, r: ResolveResult): string {
       ),
     );
     if (r.alreadyDone) lines.push(`${r.migration} is already ${r.action} there: nothing would be marked.`);
-    else if (r.action === 'applied') lines.push(`  check: ${r.check}`);
+    else if (r.action === 'applied') lines.push(`  check: ${r.check}`, ...renderProof(r));
     lines.push('', ...renderPlan(c, r.plan));
     return `${lines.join('\n')}\n`;
   }
@@ -160,11 +160,16 @@ export function renderResolve(c: ChalkInstance, r: ResolveResult): string {
     lines.push(
       `${c.green('✔')} ${c.bold(`Marked ${r.migration} as ${r.action} on ${r.env}`)} (${r.database}) without running its SQL`,
     );
-    if (r.action === 'applied') lines.push(`  check: ${r.check}`);
+    if (r.action === 'applied') lines.push(`  check: ${r.check}`, ...renderProof(r));
   }
   if (r.commit) lines.push(`  ledger committed ${r.commit.slice(0, 12)}`);
   lines.push('', ...renderChecklist(c, r.action === 'applied' ? 'post-deploy' : 'rollback', r.checklist));
   return `${lines.join('\n')}\n`;
+}
+
+/** Each statement and the check that proved it. */
+function renderProof(r: ResolveResult): string[] {
+  return r.proof.map((p) => `    ${p.statement}. ${oneLine(p.sql, 70)}\n       proved by ${p.by}`);
 }
 
 /** Errors and warnings in full; infos (advice) only counted, so the important ones stand out. */

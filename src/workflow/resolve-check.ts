@@ -1,39 +1,86 @@
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { promises as fs } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { probeObjects } from '../adapters/db-writer.js';
+import { readCatalog } from '../adapters/catalog.js';
 import { prismaTarget } from '../adapters/prisma.js';
-import { findingsError, infraError, usageError } from '../core/errors.js';
+import { infraError, usageError } from '../core/errors.js';
 import type { DbMigrationState } from '../core/migration-state.js';
-import { migrationParts } from '../core/plan/revert-sql.js';
-import { analyzeSql, objectsOf } from '../core/sql/analyze.js';
-import { objectKey, pgDefaultSchema } from '../core/sql/objects.js';
+import type { CheckFacts, DiffState } from '../core/plan/resolve-check.js';
+import { expectPostgres } from '../core/proof/expect-postgres.js';
+import { expectSqlite } from '../core/proof/expect-sqlite.js';
+import { judge } from '../core/proof/judge.js';
+import { pgDefaultSchema } from '../core/sql/objects.js';
+import { loadParser } from '../core/sql/parser.js';
+import { relativeTo } from '../core/text.js';
 import type { Session } from './session.js';
+import { verifySqlState } from './verify-sql.js';
 
 /**
- * Does the live database already contain the hotfix? Prisma compares a replay of the
- * migrations applied there plus the hotfix (in a temporary shadow database) with the live
- * schema: an empty diff means yes. Pending migrations of others are left out, so they do not
- * count as "missing". Returns which check proved it; refuses (throws) when none can.
+ * Everything resolve's check reads before it marks a migration applied: each statement held
+ * against the live catalog, verify.sql run read-only, and Prisma's diff where it can run.
  */
-export async function checkDatabaseHasChange(s: Session, state: DbMigrationState): Promise<string> {
-  const prisma = await s.prisma();
-  if (prisma.major === 6) {
-    // Prisma 6 takes the shadow database only on its command line: check the catalog ourselves.
-    return catalogCheck(
-      s,
-      `Prisma ${prisma.version} cannot diff a migrations folder without a URL on its command line`,
+export async function gatherCheckFacts(s: Session, state: DbMigrationState): Promise<CheckFacts> {
+  const provider = s.target.provider;
+  if (provider === 'mysql') {
+    throw usageError(
+      'CHECK_UNAVAILABLE',
+      'No check is available for MySQL here: the catalog check reads PostgreSQL and SQLite.',
+      {
+        hint: 'Check the database by hand, then run again with --skip-check --reason "<what you checked>".',
+      },
     );
   }
-  const applied = new Set(
-    state.rows.filter((r) => state.stateOf(r.migrationName) === 'applied').map((r) => r.migrationName),
+  const sql = await fs.readFile(path.join(s.migrationDir, 'migration.sql'), 'utf8');
+  let proofs;
+  if (provider === 'postgresql') {
+    await loadParser();
+    proofs = expectPostgres(sql, pgDefaultSchema(s.target.url));
+  } else {
+    proofs = expectSqlite(sql);
+  }
+  const facts = await readCatalog(
+    s.target,
+    proofs.flatMap((p) => p.checks.map((c) => c.query)),
   );
+  const [verifySql, diff] = await Promise.all([
+    verifySqlState(s.target, s.migrationDir),
+    prismaDiff(s, state),
+  ]);
+  return {
+    env: s.target.env.name,
+    hotfix: s.input.name,
+    migration: s.migration,
+    verifyPath: relativeTo(s.projectRoot, path.join(s.migrationDir, 'verify.sql')),
+    verdicts: judge(proofs, facts),
+    verifySql,
+    diff,
+  };
+}
+
+/**
+ * Prisma's comparison of the live database with a replay of the migrations applied there plus
+ * the hotfix (in a temporary shadow database). It sees what Prisma's schema models; where it
+ * cannot run (Prisma 6, no right to create the shadow database) it says why, and the catalog
+ * check stands alone.
+ */
+async function prismaDiff(s: Session, state: DbMigrationState): Promise<DiffState> {
+  const prisma = await s.prisma();
+  if (prisma.major === 6) {
+    return {
+      state: 'not-run',
+      why: `Prisma ${prisma.version} cannot diff a migrations folder without a URL on its command line`,
+    };
+  }
+  const applied = state.rows
+    .filter((r) => state.stateOf(r.migrationName) === 'applied')
+    .map((r) => r.migrationName);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'hotfix-check-'));
   try {
-    for (const name of [...applied, s.migration]) {
+    for (const name of [...new Set([...applied, s.migration])]) {
       if (existsSync(path.join(s.migrationsDir, name)))
-        cpSync(path.join(s.migrationsDir, name), path.join(scratch, name), { recursive: true });
+        cpSync(path.join(s.migrationsDir, name, 'migration.sql'), path.join(scratch, name, 'migration.sql'), {
+          recursive: true,
+        });
     }
     const lockFile = path.join(s.migrationsDir, 'migration_lock.toml');
     if (existsSync(lockFile)) cpSync(lockFile, path.join(scratch, 'migration_lock.toml'));
@@ -48,75 +95,25 @@ export async function checkDatabaseHasChange(s: Session, state: DbMigrationState
       },
       prismaTarget(s.target),
     );
-    const env = s.target.env.name;
     if (diff.outcome.kind === 'unreachable') {
       throw infraError(
         'DB_UNREACHABLE',
-        `prisma could not reach the ${env} database for the check (${diff.outcome.code}).`,
-        { hint: 'Check the database and the URL, then retry.' },
-      );
-    }
-    if (diff.exitCode === 0)
-      return 'prisma migrate diff: the live database matches the migrations applied there plus the hotfix';
-    if (diff.exitCode === 2) {
-      throw findingsError(
-        'CHANGE_MISSING',
-        `The ${env} database does not have what ${s.migration} describes. Missing:\n${diff.stdout.trim()}`,
+        `prisma could not reach the ${s.target.env.name} database for the check (${diff.outcome.code}).`,
         {
-          hint: `If it was never patched by hand, apply it instead: hotfix deploy ${s.input.name} --env ${env}`,
-          details: { missing: diff.stdout },
+          hint: 'Check the database and the URL, then retry.',
         },
       );
     }
-    // Typically no right to create Prisma's shadow database on that server: fall back.
+    if (diff.exitCode === 0) return { state: 'matches' };
+    if (diff.exitCode === 2) return { state: 'missing', sql: diff.stdout };
+    // Typically no right to create Prisma's shadow database on that server.
     const why =
       (diff.stderr || diff.stdout)
         .trim()
         .split('\n')
         .find((l) => l.trim().length > 0) ?? `exit ${diff.exitCode}`;
-    return await catalogCheck(s, `prisma migrate diff could not run (${why.slice(0, 200)})`);
+    return { state: 'not-run', why: `prisma migrate diff could not run (${why.slice(0, 200)})` };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/**
- * The check the tool does itself when Prisma's diff is not available: every object the
- * migration adds or removes (indexes, columns, constraints, tables, ...) must be in that state
- * in the live catalog. Statements whose effect the catalog cannot show (data changes, DO
- * blocks) cannot be confirmed this way: they are named, and --skip-check --reason is the way on.
- */
-async function catalogCheck(s: Session, why: string): Promise<string> {
-  const provider = s.target.provider;
-  const env = s.target.env.name;
-  if (provider === 'mysql') {
-    throw usageError('CHECK_UNAVAILABLE', `No check is available for MySQL here (${why}).`, {
-      hint: 'Check the database by hand, then run again with --skip-check --reason "<what you checked>".',
-    });
-  }
-  const schema = provider === 'postgresql' ? pgDefaultSchema(s.target.url) : 'main';
-  const sql = await fs.readFile(path.join(s.migrationDir, 'migration.sql'), 'utf8');
-  const statements = await analyzeSql(sql, provider, schema);
-  const found = await probeObjects(s.target, objectsOf(statements), schema);
-  const { parts, unchecked } = migrationParts(statements, (o) => found.get(objectKey(o)) ?? false);
-  const missing = parts.filter((p) => !p.present);
-  if (missing.length > 0) {
-    throw findingsError(
-      'CHANGE_MISSING',
-      `The ${env} database does not have what ${s.migration} describes (catalog check; ${why}). Missing:\n${missing
-        .map((p) => `  ${p.change === 'adds' ? 'no' : 'still has'} ${p.label} (statement ${p.statement})`)
-        .join('\n')}`,
-      {
-        hint: `If it was never patched by hand, apply it instead: hotfix deploy ${s.input.name} --env ${env}`,
-      },
-    );
-  }
-  if (unchecked.length > 0 || parts.length === 0) {
-    throw usageError(
-      'CHECK_INCOMPLETE',
-      `The catalog check (${why}) cannot confirm ${unchecked.length > 0 ? unchecked.map((u) => `statement ${u.statement} (${u.why})`).join('; ') : 'a migration that changes no schema object'}.`,
-      { hint: 'Check those by hand, then run again with --skip-check --reason "<what you checked>".' },
-    );
-  }
-  return `catalog check (${why}): ${parts.map((p) => `${p.label} ${p.change === 'adds' ? 'present' : 'gone'}`).join(', ')}`;
 }

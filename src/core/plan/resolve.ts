@@ -1,4 +1,5 @@
 import { usageError } from '../errors.js';
+import type { StatementProved } from './resolve-check.js';
 import { commitStep, confirmStep, knownState } from './common.js';
 import type { EnvFacts, PlanBase, Step } from './types.js';
 
@@ -9,6 +10,8 @@ export interface ResolveFacts extends EnvFacts {
    * A check that could not prove it refused while the facts were gathered.
    */
   check: string;
+  /** Each statement and the check that proved it (empty when the check was skipped). */
+  proof: StatementProved[];
 }
 
 export interface ResolvePlan extends PlanBase {
@@ -16,6 +19,7 @@ export interface ResolvePlan extends PlanBase {
   action: 'applied' | 'rolled-back';
   alreadyDone: boolean;
   check: string;
+  proof: StatementProved[];
 }
 
 /** `hotfix resolve`: record in `_prisma_migrations` what was done by hand, without running SQL. */
@@ -37,6 +41,7 @@ export function planResolve(f: ResolveFacts): ResolvePlan {
         ...base,
         alreadyDone: true,
         check: 'none',
+        proof: [],
         plan: [commitStep(`hotfix(${name}): ${env} already rolled back`)],
       };
     }
@@ -67,23 +72,26 @@ export function planResolve(f: ResolveFacts): ResolvePlan {
             },
           ];
     steps.push(commitStep(`hotfix(${name}): ${env} already has ${migration}`));
-    return { ...base, alreadyDone: true, check: 'none', plan: steps };
+    return { ...base, alreadyDone: true, check: 'none', proof: [], plan: steps };
   }
   const check = f.action === 'applied' ? f.check : 'none';
+  const proof = f.action === 'applied' ? f.proof : [];
+  const proved = proof.map((p) => ({ statement: p.statement, by: p.by }));
   return {
     ...base,
     alreadyDone: false,
     check,
+    proof,
     plan: [
       ...confirmStep(f, `Mark ${migration} as ${f.action}`),
       {
         kind: 'recorded',
         action: f.action === 'applied' ? 'resolve-applied' : 'resolve-rolled-back',
-        intent: { check },
+        intent: { check, proof: proved },
         actions: [{ kind: 'prisma-resolve', action: f.action, migration }],
         confirm: { migration, expect: f.action },
         outcome: f.action === 'applied' ? 'resolved' : 'rolled-back',
-        details: { check },
+        details: { check, proof: proved },
         label: `resolve on ${env}`,
       },
       commitStep(`hotfix(${name}): ${migration} marked ${f.action} on ${env}`),

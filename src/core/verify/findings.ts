@@ -24,6 +24,7 @@ export const FINDING_CODES = {
   LINT_ERROR: 'error',
   LINT_WARNING: 'warning',
   LINT_SUPPRESSED: 'info',
+  LINT_ACCEPTED: 'info',
   LINT_SKIPPED: 'info',
   // With --env: one database.
   MIGRATION_TABLE_MISSING: 'warning',

@@ -31,12 +31,12 @@ describe('planResolve', () => {
       steps: ['commit'],
     },
   ])('$state', ({ action, rows: r, steps }) => {
-    const plan = planResolve({ ...envFacts({ rows: r }), action, check: CHECK });
+    const plan = planResolve({ ...envFacts({ rows: r }), action, check: CHECK, proof: [] });
     expect(shape(plan.plan)).toEqual(steps);
   });
 
   it('records which check proved it, in the intent and the outcome', () => {
-    const plan = planResolve({ ...envFacts({ yes: true }), action: 'applied', check: CHECK });
+    const plan = planResolve({ ...envFacts({ yes: true }), action: 'applied', check: CHECK, proof: [] });
     expect(plan.check).toBe(CHECK);
     expect(plan.plan[1]).toMatchObject({
       kind: 'recorded',
@@ -56,6 +56,7 @@ describe('planResolve', () => {
       }),
       action: 'applied',
       check: 'none',
+      proof: [],
     });
     expect(shape(plan.plan)).toEqual(['commit']);
     expect(plan.alreadyDone).toBe(true);
@@ -70,7 +71,7 @@ describe('planResolve', () => {
     },
   ])('--rolled-back refuses: $state', ({ rows: r, text }) => {
     const error = refusal(() =>
-      planResolve({ ...envFacts({ rows: r }), action: 'rolled-back', check: 'none' }),
+      planResolve({ ...envFacts({ rows: r }), action: 'rolled-back', check: 'none', proof: [] }),
     );
     expect(error.code).toBe('NOT_FAILED');
     expect(`${error.message} ${error.hint}`).toContain(text);
