@@ -102,6 +102,8 @@ export interface Intent {
   migration: string;
   /** The revert migration applied by a roll forward. */
   revert: string | undefined;
+  /** The migrations whose rows tell the outcome, when the intent names them (a hotfix in parts). */
+  rows?: string[] | undefined;
   /** The intent event itself. */
   event: LedgerEvent;
 }
@@ -131,8 +133,12 @@ export function intentOf(event: LedgerEvent, where: string): Intent {
     );
   }
   const revert = typeof event.details?.revert === 'string' ? event.details.revert : undefined;
+  const rows = Array.isArray(event.details?.rows)
+    ? event.details.rows.filter((r): r is string => typeof r === 'string')
+    : undefined;
   return {
     action,
+    rows,
     command: SETTLE_RULES[action].command,
     env: event.env.name,
     migration: event.migration,
@@ -147,9 +153,12 @@ export function openIntent(file: LedgerFile, env: string, where: string): Intent
   return state?.state === 'in-progress' ? intentOf(state.lastEvent, where) : undefined;
 }
 
-/** The migration whose `_prisma_migrations` row tells the intent's outcome. */
-export function outcomeRowOf(intent: Pick<Intent, 'action' | 'migration' | 'revert'>): string {
-  return SETTLE_RULES[intent.action].rowOf === 'revert' && intent.revert ? intent.revert : intent.migration;
+type IntentRef = Pick<Intent, 'action' | 'migration' | 'revert'> & { rows?: string[] | undefined };
+
+/** The migrations whose `_prisma_migrations` rows tell the intent's outcome. */
+export function outcomeRowsOf(intent: IntentRef): string[] {
+  if (intent.rows && intent.rows.length > 0) return intent.rows;
+  return [SETTLE_RULES[intent.action].rowOf === 'revert' && intent.revert ? intent.revert : intent.migration];
 }
 
 /**
@@ -160,13 +169,20 @@ export function outcomeRowOf(intent: Pick<Intent, 'action' | 'migration' | 'reve
  * running (the killed command's prisma child, or someone else's): nothing is settled (exit 4).
  */
 export function settleIntent(
-  intent: Pick<Intent, 'action' | 'migration' | 'revert'>,
-  row: RowState,
+  intent: IntentRef,
+  rowStates: RowState | readonly RowState[],
   why: string,
   facts: { logs?: string | null | undefined; lockHolder?: string | undefined; env?: string } = {},
 ): { event: EventBody; note: string } {
   const rule = SETTLE_RULES[intent.action];
-  const target = outcomeRowOf(intent);
+  const target = outcomeRowsOf(intent).join(', ');
+  // Several rows (a hotfix in parts): done when all are; failed when one is; else where it stopped.
+  const states = typeof rowStates === 'string' ? [rowStates] : [...rowStates];
+  const row: RowState = states.every((r) => r === rule.desired)
+    ? rule.desired
+    : states.includes('failed')
+      ? 'failed'
+      : (states.find((r) => r !== rule.desired) ?? 'absent');
   const logs = facts.logs;
   if (facts.lockHolder && row !== 'applied' && row !== 'rolled-back') {
     throw infraError(

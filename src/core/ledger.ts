@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'started',
   'migration-created',
   'linted',
+  'rehashed',
   'intent',
   'deployed',
   'resolved',
@@ -146,10 +147,25 @@ export interface EnvStatus {
   lastEvent: LedgerEvent;
 }
 
+/** One migration folder of a hotfix and the checksums the ledger pins it to. */
+export interface HotfixMigration {
+  name: string;
+  /** sha256 of migration.sql as last recorded (start, or rehash). */
+  checksum: string | undefined;
+  /** sha256 of verify.sql as last recorded, when it had one. */
+  verifyChecksum: string | undefined;
+}
+
 export interface HotfixState {
   name: string;
   branch: string;
+  /** The hotfix's (first) migration. */
   migration: string;
+  /**
+   * Every migration of the hotfix in apply order: the first, then any part start split off to
+   * keep production safe (a VALIDATE CONSTRAINT that must run in a transaction of its own).
+   */
+  migrations: HotfixMigration[];
   phase: 'open' | 'finished';
   startedAt: string;
   actor: string;
@@ -170,10 +186,18 @@ export function deriveState(file: LedgerFile): HotfixState {
   const envs = new Map<string, EnvStatus>();
   // State before an unanswered intent, so a 'skipped' outcome (nothing ran) restores it.
   const beforeIntent = new Map<string, EnvStatus | undefined>();
-  let checksum: string | undefined;
+  const migrations = new Map<string, HotfixMigration>();
   let phase: HotfixState['phase'] = 'open';
   for (const event of file.events) {
-    if (event.type === 'migration-created' && event.checksum) checksum = event.checksum;
+    if ((event.type === 'migration-created' || event.type === 'rehashed') && event.migration) {
+      const verify = event.details?.verifyChecksum;
+      const known = migrations.get(event.migration);
+      migrations.set(event.migration, {
+        name: event.migration,
+        checksum: event.checksum ?? known?.checksum,
+        verifyChecksum: typeof verify === 'string' ? verify : known?.verifyChecksum,
+      });
+    }
     if (event.type === 'finished' && event.outcome === 'ok') phase = 'finished';
     if (!event.env) continue;
     const name = event.env.name;
@@ -199,10 +223,14 @@ export function deriveState(file: LedgerFile): HotfixState {
     name: file.name,
     branch: file.branch,
     migration: file.migration,
+    migrations:
+      migrations.size > 0
+        ? [...migrations.values()]
+        : [{ name: file.migration, checksum: undefined, verifyChecksum: undefined }],
     phase,
     startedAt: first.at,
     actor: first.actor,
-    checksum,
+    checksum: migrations.get(file.migration)?.checksum,
     envs: [...envs.values()],
     lastEventAt: file.events[file.events.length - 1]!.at,
   };

@@ -45,3 +45,14 @@ export function migrationState(rows: readonly MigrationRow[], folders: readonly 
     stateOf: (name) => rowState(latest(name)),
   };
 }
+
+/** The state as it will be once `name`'s failed row is marked rolled back (a plan's next step). */
+export function withRolledBack(db: DbMigrationState, name: string): DbMigrationState {
+  const rows = db.rows.map((r) =>
+    r.migrationName === name && rowState(r) === 'failed'
+      ? { ...r, rolledBackAt: r.startedAt ?? 'planned' }
+      : r,
+  );
+  // A failed row never counted as applied: what migrate deploy would apply stays the same.
+  return { ...migrationState(rows, []), pending: db.pending };
+}

@@ -1,7 +1,7 @@
 import { probeObjects, runStatements } from '../adapters/db-writer.js';
 import { prismaTarget } from '../adapters/prisma.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
-import { outcomeRowOf, settleIntent } from '../core/intent.js';
+import { settleIntent } from '../core/intent.js';
 import { rowState } from '../core/migration-state.js';
 import { objectKey, pgDefaultSchema } from '../core/sql/objects.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
@@ -102,6 +102,9 @@ export async function runRecorded(s: Session, step: RecordedStep): Promise<Hotfi
   const commit = await s.rec.commit(failureCommit(step, ctx, prismaSaid));
   throw failureError(step, ctx, prismaSaid, step.action === 'deploy' ? { commit: commit ?? null } : {});
 }
+
+/** The rows that must end in the step's expected state: the one it names, and the hotfix's other parts. */
+const confirmRows = (step: RecordedStep) => [step.confirm.migration, ...(step.confirm.also ?? [])];
 
 type ActionResult =
   | { kind: 'done' }
@@ -236,10 +239,13 @@ async function settleCrash(s: Session, step: RecordedStep, action: Action, error
     return error instanceof Error ? error : new Error(String(error));
   const why = `prisma migrate ${action.kind === 'prisma-deploy' ? 'deploy' : 'resolve'} did not finish`;
   const revert = typeof step.intent.revert === 'string' ? step.intent.revert : undefined;
-  const intent = { action: step.action, migration: s.migration, revert };
+  const intent = { action: step.action, migration: s.migration, revert, rows: confirmRows(step) };
   try {
-    const row = (await s.readDb()).latest(outcomeRowOf(intent));
-    const { event, note } = settleIntent(intent, rowState(row), why, { logs: row?.logs });
+    const db = await s.readDb();
+    const rows = intent.rows.map((name) => db.latest(name));
+    const { event, note } = settleIntent(intent, rows.map(rowState), why, {
+      logs: rows.find((r) => r?.logs)?.logs,
+    });
     await s.rec.append([event]);
     await s.rec.commit(`hotfix(${s.input.name}): ${step.label} interrupted`);
     return withNote(error, note);

@@ -5,7 +5,8 @@ import { readCatalog } from '../adapters/catalog.js';
 import { prismaTarget } from '../adapters/prisma.js';
 import { infraError, usageError } from '../core/errors.js';
 import type { DbMigrationState } from '../core/migration-state.js';
-import type { CheckFacts, DiffState } from '../core/plan/resolve-check.js';
+import type { CheckFacts, DiffState, VerifySqlState } from '../core/plan/resolve-check.js';
+import type { StatementProof } from '../core/proof/types.js';
 import { expectPostgres } from '../core/proof/expect-postgres.js';
 import { expectSqlite } from '../core/proof/expect-sqlite.js';
 import { judge } from '../core/proof/judge.js';
@@ -30,20 +31,22 @@ export async function gatherCheckFacts(s: Session, state: DbMigrationState): Pro
       },
     );
   }
-  const sql = await fs.readFile(path.join(s.migrationDir, 'migration.sql'), 'utf8');
-  let proofs;
-  if (provider === 'postgresql') {
-    await loadParser();
-    proofs = expectPostgres(sql, pgDefaultSchema(s.target.url));
-  } else {
-    proofs = expectSqlite(sql);
+  if (provider === 'postgresql') await loadParser();
+  // Every part of the hotfix, statement by statement, numbered on through the parts.
+  const proofs: StatementProof[] = [];
+  for (const m of s.migrations) {
+    const sql = await fs.readFile(path.join(s.migrationsDir, m, 'migration.sql'), 'utf8');
+    const part =
+      provider === 'postgresql' ? expectPostgres(sql, pgDefaultSchema(s.target.url)) : expectSqlite(sql);
+    const offset = proofs.length;
+    proofs.push(...part.map((p) => ({ ...p, statement: p.statement + offset })));
   }
   const facts = await readCatalog(
     s.target,
     proofs.flatMap((p) => p.checks.map((c) => c.query)),
   );
-  const [verifySql, diff] = await Promise.all([
-    verifySqlState(s.target, s.migrationDir),
+  const [verifySqls, diff] = await Promise.all([
+    Promise.all(s.migrations.map((m) => verifySqlState(s.target, path.join(s.migrationsDir, m)))),
     prismaDiff(s, state),
   ]);
   return {
@@ -52,9 +55,23 @@ export async function gatherCheckFacts(s: Session, state: DbMigrationState): Pro
     migration: s.migration,
     verifyPath: relativeTo(s.projectRoot, path.join(s.migrationDir, 'verify.sql')),
     verdicts: judge(proofs, facts),
-    verifySql,
+    verifySql: worstOf(verifySqls),
     diff,
   };
+}
+
+/** The parts' verify.sql results as one: a failure anywhere decides; else the proofs add up. */
+function worstOf(states: VerifySqlState[]): VerifySqlState {
+  const rank = ['error', 'not-read-only', 'fails'] as const;
+  for (const r of rank) {
+    const hit = states.find((st) => st.state === r);
+    if (hit) return hit;
+  }
+  const holds = states.filter(
+    (st): st is Extract<VerifySqlState, { state: 'holds' }> => st.state === 'holds',
+  );
+  if (holds.length > 0) return { state: 'holds', queries: holds.reduce((n, h) => n + h.queries, 0) };
+  return states.find((st) => st.state === 'template') ?? states[0] ?? { state: 'missing' };
 }
 
 /**
@@ -76,7 +93,7 @@ async function prismaDiff(s: Session, state: DbMigrationState): Promise<DiffStat
     .map((r) => r.migrationName);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'hotfix-check-'));
   try {
-    for (const name of [...new Set([...applied, s.migration])]) {
+    for (const name of [...new Set([...applied, ...s.migrations])]) {
       if (existsSync(path.join(s.migrationsDir, name)))
         cpSync(path.join(s.migrationsDir, name, 'migration.sql'), path.join(scratch, name, 'migration.sql'), {
           recursive: true,

@@ -8,7 +8,7 @@ import { migrationSlug, migrationTimestamp } from '../core/names.js';
 import { analyzeSql, objectsOf } from '../core/sql/analyze.js';
 import { pgDefaultSchema } from '../core/sql/objects.js';
 import { isRevertOf, revertHeader } from '../core/plan/roll-forward.js';
-import type { AnalyzedSql, RollbackFacts } from '../core/plan/rollback.js';
+import type { AnalyzedSql, DownFacts, PartFacts, RollbackFacts } from '../core/plan/rollback.js';
 import { isDownTemplate } from '../core/templates.js';
 import { relativeTo } from '../core/text.js';
 import { lintFiles } from './lint-gate.js';
@@ -46,16 +46,34 @@ export async function gatherRollbackFacts(
     statements: await analyzeSql(text, provider, schema),
   });
   const base = await s.envFacts();
-  const migrationFile = path.join(s.migrationDir, 'migration.sql');
-  const migrationSql = await analyzed(migrationFile, await fs.readFile(migrationFile, 'utf8'));
-  const downFile = path.join(s.migrationDir, 'down.sql');
-  const downText = await readIfExists(downFile);
-  const down: RollbackFacts['down'] =
-    downText === undefined
-      ? { path: rel(downFile), missing: 'file' }
-      : isDownTemplate(downText)
-        ? { path: rel(downFile), missing: 'template' }
-        : await analyzed(downFile, downText);
+  const parts: PartFacts[] = [];
+  for (const m of s.migrations) {
+    const dir = path.join(s.migrationsDir, m);
+    const migrationSql = await analyzed(
+      path.join(dir, 'migration.sql'),
+      await fs.readFile(path.join(dir, 'migration.sql'), 'utf8'),
+    );
+    const downFile = path.join(dir, 'down.sql');
+    const downText = await readIfExists(downFile);
+    const down: DownFacts =
+      downText === undefined
+        ? { path: rel(downFile), missing: 'file' }
+        : isDownTemplate(downText)
+          ? { path: rel(downFile), missing: 'template' }
+          : await analyzed(downFile, downText);
+    parts.push({ migration: m, migrationSql, down });
+  }
+  // A roll forward undoes every part that ran, the last first.
+  const applied = parts.filter((p) => base.db.stateOf(p.migration) === 'applied').reverse();
+  const downs = applied.map((p) => p.down).filter((d): d is AnalyzedSql => 'statements' in d);
+  const down: DownFacts | undefined =
+    applied.length > 0 && downs.length === applied.length
+      ? {
+          path: downs.map((d) => d.path).join(' + '),
+          text: downs.map((d) => (d.text.endsWith('\n') ? d.text : `${d.text}\n`)).join('\n'),
+          statements: [],
+        }
+      : undefined;
 
   const revertName = await findRevert(s.migrationsDir, s.migration);
   const revert = revertName
@@ -69,7 +87,7 @@ export async function gatherRollbackFacts(
     : undefined;
 
   let newRevert: RollbackFacts['newRevert'];
-  if (!revert && 'statements' in down) {
+  if (!revert && down && 'statements' in down) {
     const migration = await nextRevertName(s);
     let body = down.text.endsWith('\n') ? down.text : `${down.text}\n`;
     let applied: Timeouts | null = null;
@@ -99,16 +117,12 @@ export async function gatherRollbackFacts(
     ? await lintFiles([{ file: toRun.path, sql: toRun.text, hotfix: true }], s.migrationsDir, s.projectRoot)
     : undefined;
 
-  // Only a failed or applied migration has parts to look up.
-  const state = base.db.stateOf(s.migration);
-  const lookup =
-    state === 'failed' || state === 'applied'
-      ? objectsOf(
-          migrationSql.statements,
-          'statements' in down ? down.statements : [],
-          toRun?.statements ?? [],
-        )
-      : [];
+  // Only failed or applied migrations have objects to look up.
+  const ran = parts.filter((p) => ['failed', 'applied'].includes(base.db.stateOf(p.migration)));
+  const lookup = objectsOf(
+    ...ran.flatMap((p) => [p.migrationSql.statements, 'statements' in p.down ? p.down.statements : []]),
+    ran.length > 0 ? (toRun?.statements ?? []) : [],
+  );
   const catalog = await probeObjects(s.target, lookup, schema);
   return {
     ...base,
@@ -118,8 +132,7 @@ export async function gatherRollbackFacts(
     acceptRisk: input.acceptRisk === true,
     timeouts,
     currentBranch: await s.git.currentBranch(),
-    migrationSql,
-    down,
+    parts,
     revert,
     newRevert,
     revertLint,

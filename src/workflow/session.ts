@@ -8,10 +8,15 @@ import { openLedgerStore, type LedgerStore } from '../adapters/ledger-store.js';
 import { openPrisma, type Prisma } from '../adapters/prisma.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
-import { openIntent, outcomeRowOf, settleIntent, type Intent } from '../core/intent.js';
+import { openIntent, outcomeRowsOf, settleIntent, type Intent } from '../core/intent.js';
 import { checklist, type ChecklistPhase } from '../core/checklists.js';
 import { appendEvents, deriveState, type LedgerFile } from '../core/ledger.js';
-import { migrationState, rowState, type DbMigrationState } from '../core/migration-state.js';
+import {
+  migrationState,
+  rowState,
+  type DbMigrationState,
+  type MigrationRow,
+} from '../core/migration-state.js';
 import { validateHotfixName } from '../core/names.js';
 import type { EnvFacts, EventBody } from '../core/plan/types.js';
 import { resolveTarget, type Target } from '../core/target.js';
@@ -83,7 +88,10 @@ export interface Session {
   config: HotfixConfig;
   store: LedgerStore;
   target: Target;
+  /** The hotfix's first migration. */
   migration: string;
+  /** All its migrations, in apply order (the first, then the parts start split off). */
+  migrations: string[];
   /** Absolute paths. */
   migrationDir: string;
   migrationsDir: string;
@@ -126,12 +134,15 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
   }
   const migrationsDir = path.resolve(projectRoot, config.migrations);
   const migrationDir = path.resolve(migrationsDir, ledger.migration);
-  if (!existsSync(path.join(migrationDir, 'migration.sql'))) {
-    throw usageError(
-      'MIGRATION_MISSING',
-      `The hotfix's migration ${config.migrations}/${ledger.migration}/migration.sql is missing.`,
-      { hint: 'Restore it from git (git checkout -- <path>) or switch to the hotfix branch.' },
-    );
+  const migrations = deriveState(ledger).migrations.map((m) => m.name);
+  for (const m of migrations) {
+    if (!existsSync(path.join(migrationsDir, m, 'migration.sql'))) {
+      throw usageError(
+        'MIGRATION_MISSING',
+        `The hotfix's migration ${config.migrations}/${m}/migration.sql is missing.`,
+        { hint: 'Restore it from git (git checkout -- <path>) or switch to the hotfix branch.' },
+      );
+    }
   }
   const lock: Lock | undefined = input.dryRun
     ? undefined
@@ -158,6 +169,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
       store,
       target,
       migration: ledger.migration,
+      migrations,
       migrationDir,
       migrationsDir,
       rec,
@@ -166,7 +178,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
       prisma: () => (prisma ??= openPrisma(projectRoot, config.schema, deps.exec, git.root)),
       readDb,
       envFacts: async () => ({
-        hotfix: { name, migration: ledger.migration, branch: ledger.branch },
+        hotfix: { name, migration: ledger.migration, migrations, branch: ledger.branch },
         env: { name: target.env.name, protected: target.env.protected, database: target.describe },
         ledger: rec.file(),
         db: await readDb(),
@@ -192,18 +204,19 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
  */
 async function reconcile(s: Session, intent: Intent): Promise<string> {
   const why = `an earlier ${intent.command} was interrupted`;
-  const rowName = outcomeRowOf(intent);
+  const rowNames = outcomeRowsOf(intent);
   const reader = await openDbReader(s.target);
-  let row;
+  let rows: (MigrationRow | undefined)[];
   let holder: string | undefined;
   try {
-    row = ((await reader.migrations()) ?? []).filter((r) => r.migrationName === rowName).at(-1);
+    const all = (await reader.migrations()) ?? [];
+    rows = rowNames.map((name) => all.filter((r) => r.migrationName === name).at(-1));
     holder = await reader.migrateLockHolder();
   } finally {
     await reader.close();
   }
-  const { event, note } = settleIntent(intent, rowState(row), why, {
-    logs: row?.logs,
+  const { event, note } = settleIntent(intent, rows.map(rowState), why, {
+    logs: rows.find((r) => r?.logs)?.logs,
     lockHolder: holder,
     env: s.target.env.name,
   });

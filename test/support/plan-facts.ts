@@ -58,6 +58,8 @@ export interface FactsOptions {
   events?: NewEvent[];
   protected?: boolean;
   yes?: boolean;
+  /** The hotfix's migrations when it has more than one. */
+  parts?: string[];
 }
 
 export function envFacts(o: FactsOptions = {}): EnvFacts {
@@ -69,7 +71,12 @@ export function envFacts(o: FactsOptions = {}): EnvFacts {
     outcome: 'ok',
   };
   return {
-    hotfix: { name: HOTFIX, migration: MIGRATION, branch: `hotfix/${HOTFIX}` },
+    hotfix: {
+      name: HOTFIX,
+      migration: MIGRATION,
+      migrations: o.parts ?? [MIGRATION],
+      branch: `hotfix/${HOTFIX}`,
+    },
     env: { name: 'production', protected: o.protected ?? true, database: 'db.internal:5432/shop' },
     ledger: createLedger(
       { name: HOTFIX, branch: `hotfix/${HOTFIX}`, base: 'main', migration: MIGRATION, createdAt: at },

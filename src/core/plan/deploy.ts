@@ -31,11 +31,10 @@ export interface DeployPlan extends PlanBase {
 
 /** `hotfix deploy`: run the hotfix migration where it was not patched by hand. */
 export function planDeploy(f: DeployFacts): DeployPlan {
-  const { name } = f.hotfix;
-  const { migration } = f.hotfix;
+  const { name, migration, migrations } = f.hotfix;
   const env = f.env.name;
   const base = { command: 'deploy' as const, hotfix: name, env, database: f.env.database, migration };
-  if (f.db.stateOf(migration) === 'applied') {
+  if (migrations.every((m) => f.db.stateOf(m) === 'applied')) {
     const known = knownState(f);
     const steps: Step[] =
       known === 'deployed' || known === 'resolved'
@@ -60,7 +59,7 @@ export function planDeploy(f: DeployFacts): DeployPlan {
         : `Settle ${names.join(', ')} first: prisma migrate resolve --rolled-back <name> after reverting it, or --applied if it was completed by hand.`,
     );
   }
-  const others = f.db.pending.filter((m) => m !== migration);
+  const others = f.db.pending.filter((m) => !migrations.includes(m));
   if (others.length > 0 && !f.includePending) throw otherPendingError('Deploying', env, others, 'the hotfix');
   const gate = lintGateStep(f.lint, {
     protected: f.env.protected,
@@ -76,7 +75,7 @@ export function planDeploy(f: DeployFacts): DeployPlan {
       action: 'deploy',
       intent: { migrations: f.db.pending, ...acceptedRisk(gate) },
       actions: [{ kind: 'prisma-deploy', migrations: f.db.pending }],
-      confirm: { migration, expect: 'applied' },
+      confirm: { migration, also: migrations.slice(1), expect: 'applied' },
       outcome: 'deployed',
       details: { migrations: f.db.pending },
       label: `deploy to ${env}`,

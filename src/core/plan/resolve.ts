@@ -24,9 +24,18 @@ export interface ResolvePlan extends PlanBase {
 
 /** `hotfix resolve`: record in `_prisma_migrations` what was done by hand, without running SQL. */
 export function planResolve(f: ResolveFacts): ResolvePlan {
-  const { name, migration } = f.hotfix;
+  const { name, migration, migrations } = f.hotfix;
   const env = f.env.name;
-  const current = f.db.stateOf(migration);
+  // A hotfix in parts: the first part not applied (or failed) is where it stands.
+  const states = migrations.map((m) => f.db.stateOf(m));
+  const failedPart = migrations.find((m) => f.db.stateOf(m) === 'failed');
+  const current = states.every((st) => st === 'applied')
+    ? 'applied'
+    : failedPart
+      ? 'failed'
+      : states.every((st) => st === 'rolled-back')
+        ? 'rolled-back'
+        : (states.find((st) => st !== 'applied') ?? 'absent');
   const base = {
     command: 'resolve' as const,
     hotfix: name,
@@ -76,6 +85,11 @@ export function planResolve(f: ResolveFacts): ResolvePlan {
   }
   const check = f.action === 'applied' ? f.check : 'none';
   const proof = f.action === 'applied' ? f.proof : [];
+  // --applied marks every part not yet applied, in order; --rolled-back the failed one.
+  const marks =
+    f.action === 'applied'
+      ? migrations.filter((m) => f.db.stateOf(m) !== 'applied')
+      : [failedPart ?? migration];
   const proved = proof.map((p) => ({ statement: p.statement, by: p.by }));
   return {
     ...base,
@@ -88,8 +102,8 @@ export function planResolve(f: ResolveFacts): ResolvePlan {
         kind: 'recorded',
         action: f.action === 'applied' ? 'resolve-applied' : 'resolve-rolled-back',
         intent: { check, proof: proved },
-        actions: [{ kind: 'prisma-resolve', action: f.action, migration }],
-        confirm: { migration, expect: f.action },
+        actions: marks.map((m) => ({ kind: 'prisma-resolve' as const, action: f.action, migration: m })),
+        confirm: { migration: marks[0]!, also: marks.slice(1), expect: f.action },
         outcome: f.action === 'applied' ? 'resolved' : 'rolled-back',
         details: { check, proof: proved },
         label: `resolve on ${env}`,

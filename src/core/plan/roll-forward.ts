@@ -17,7 +17,7 @@ import {
   usableDown,
   wouldFail,
 } from './rollback-in-place.js';
-import type { RollbackBase, RollbackFacts, RollbackPlan } from './rollback.js';
+import { appliedSql, type RollbackBase, type RollbackFacts, type RollbackPlan } from './rollback.js';
 import type { Step } from './types.js';
 
 /** First line of a revert migration: how a later run (or another environment) finds it. */
@@ -45,16 +45,20 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
   const { name, migration } = f.hotfix;
   const env = f.env.name;
   const existing = f.revert;
-  // An existing revert is applied as it is: down.sql is read only to write a new one.
-  const down = existing ? { path: f.down.path } : usableDown(f.down);
+  const applied = f.parts.filter((p) => f.db.stateOf(p.migration) === 'applied');
+  // An existing revert is applied as it is: down.sql is read only to write a new one, and must
+  // be usable for every part that ran.
+  const downs = existing ? [] : applied.map((p) => usableDown(p.down));
+  const down = { path: existing ? f.parts[0]!.down.path : downs.map((d) => d.path).join(' + ') };
   const revert = existing ?? f.newRevert;
   if (!revert) throw new Error('planRollForward: no revert migration in the facts'); // gathered with down.sql
+  const undone = appliedSql(f);
   const created = existing === undefined;
   const note = created && f.newRevert?.note ? ` (${f.newRevert.note})` : '';
 
   // Check the revert against the database first: a revert migration that fails becomes a
   // failed migration that blocks every later deploy (P3009).
-  const plan = planRevert(f.migrationSql.statements, revert.statements, existingIn(f), 'all');
+  const plan = planRevert(undone.statements, revert.statements, existingIn(f), 'all');
   if (plan.conflicts.length > 0) {
     throw findingsError(
       'DOWN_WOULD_FAIL',
@@ -115,7 +119,7 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
             migration: revert.migration,
             path: revert.path,
             sql: revert.text,
-            alsoCommit: [down.path],
+            alsoCommit: downs.map((d) => d.path),
             message: `hotfix(${name}): ${revert.migration}, the revert of ${migration} (rollback on ${env})`,
           },
         ]
@@ -126,7 +130,7 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
       intent: { revert: revert.migration, migrations: applies, ...acceptedRisk(gate) },
       actions: [
         { kind: 'prisma-deploy', migrations: applies },
-        removedCheck(f.migrationSql.statements, revert.migration, migration, true),
+        removedCheck(undone.statements, revert.migration, migration, true),
       ],
       confirm: { migration: revert.migration, expect: 'applied' },
       outcome: 'rolled-forward',

@@ -11,14 +11,16 @@ import { objectKey, removalSql } from '../sql/objects.js';
 import type { SqlStatement } from '../sql/statement.js';
 import { oneLine } from '../text.js';
 import { commitStep, confirmStep } from './common.js';
-import type { AnalyzedSql, RollbackBase, RollbackFacts, RollbackPlan } from './rollback.js';
+import type { AnalyzedSql, DownFacts, RollbackBase, RollbackFacts, RollbackPlan } from './rollback.js';
 import type { Action } from './types.js';
 
 /** A failed migration (or a failed revert migration): undo what is there, check, resolve. */
 export interface InPlace {
   kind: 'revert' | 'manual' | 'finish-revert';
+  /** The migration being undone (the failed part; the applied parts when finishing a revert). */
+  migrationSql: AnalyzedSql;
   /** down.sql, or the revert migration's SQL when finishing it. */
-  down: RollbackFacts['down'];
+  down: DownFacts;
   resolve: { action: 'rolled-back' | 'applied'; migration: string };
   event: Extract<EventType, 'rolled-back' | 'rolled-forward'>;
 }
@@ -30,7 +32,7 @@ export const existingIn =
     f.catalog.get(objectKey(o)) ?? false;
 
 /** down.sql as analysed, or the refusal that says how to write it. */
-export function usableDown(down: RollbackFacts['down']): AnalyzedSql {
+export function usableDown(down: DownFacts): AnalyzedSql {
   if ('statements' in down) return down;
   const how =
     `Write in ${down.path} the SQL that undoes migration.sql, statement by statement in reverse order ` +
@@ -120,7 +122,7 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
       { hint: 'Settle those first (prisma migrate resolve after reverting or completing them by hand).' },
     );
   }
-  const plan = planRevert(f.migrationSql.statements, down.statements, existingIn(f), 'needed');
+  const plan = planRevert(how.migrationSql.statements, down.statements, existingIn(f), 'needed');
   const toRun = plan.steps.filter((s) => s.run).map((s) => s.statement);
   if (!manual && plan.unmatched.length > 0) {
     throw usageError(
@@ -186,7 +188,7 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
           },
         ]
       : []),
-    removedCheck(f.migrationSql.statements, manual ? 'the manual revert' : downRel, migration),
+    removedCheck(how.migrationSql.statements, manual ? 'the manual revert' : downRel, how.resolve.migration),
     { kind: 'prisma-resolve', action: how.resolve.action, migration: how.resolve.migration },
   ];
   return {
@@ -227,4 +229,4 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
   };
 }
 
-const usableDownPath = (down: RollbackFacts['down']) => down.path;
+const usableDownPath = (down: DownFacts) => down.path;

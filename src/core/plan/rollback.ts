@@ -1,6 +1,7 @@
 import { usageError } from '../errors.js';
 import type { SqlStatement } from '../sql/statement.js';
 import type { Provider } from '../target.js';
+import { withRolledBack } from '../migration-state.js';
 import { commitStep, knownState } from './common.js';
 import { planInPlace } from './rollback-in-place.js';
 import { planRollForward } from './roll-forward.js';
@@ -24,6 +25,15 @@ export interface AnalyzedSql {
   statements: SqlStatement[];
 }
 
+export type DownFacts = AnalyzedSql | { path: string; missing: 'file' | 'template' };
+
+export interface PartFacts {
+  migration: string;
+  migrationSql: AnalyzedSql;
+  /** Its down.sql, or why it cannot be used. */
+  down: DownFacts;
+}
+
 export interface RollbackFacts extends EnvFacts {
   provider: Exclude<Provider, 'mysql'>;
   manual: boolean;
@@ -32,9 +42,8 @@ export interface RollbackFacts extends EnvFacts {
   timeouts: { lockTimeout: string; statementTimeout: string };
   /** The branch checked out now (a new revert migration is committed on the hotfix branch). */
   currentBranch: string | undefined;
-  migrationSql: AnalyzedSql;
-  /** down.sql, or why it cannot be used. */
-  down: AnalyzedSql | { path: string; missing: 'file' | 'template' };
+  /** Each migration of the hotfix (the first, then its parts), with its own down.sql. */
+  parts: PartFacts[];
   /** A revert migration of this hotfix that already exists (written for another environment). */
   revert: (AnalyzedSql & { migration: string }) | undefined;
   /** The revert migration rollback would write now, when none exists and down.sql is usable. */
@@ -80,30 +89,15 @@ export type RollbackBase = Omit<RollbackPlan, 'plan'> & { plan: Step[] };
  * back. What fits depends on the state the database shows.
  */
 export function planRollback(f: RollbackFacts): RollbackPlan {
+  // A later part that failed (its earlier ones applied): revert it in place with its own
+  // down.sql, then roll the applied ones forward, as if the failed part had never run.
+  const failedPart = f.parts.findIndex((p, i) => i > 0 && f.db.stateOf(p.migration) === 'failed');
+  if (failedPart > 0) return planFailedPart(f, failedPart);
   const { name, migration } = f.hotfix;
   const env = f.env.name;
   const current = f.db.stateOf(migration);
   const known = knownState(f);
-  const base: RollbackBase = {
-    command: 'rollback',
-    hotfix: name,
-    env,
-    database: f.env.database,
-    migration,
-    found: 'absent',
-    action: 'none',
-    alreadyDone: false,
-    summary: '',
-    done: '',
-    parts: [],
-    unchecked: [],
-    steps: [],
-    sql: null,
-    revert: null,
-    timeouts: null,
-    lint: null,
-    plan: [],
-  };
+  const base = emptyBase(f);
   const record = (type: 'rolled-back' | 'rolled-forward', found: string, details = {}): Step[] => [
     {
       kind: 'record',
@@ -142,7 +136,8 @@ export function planRollback(f: RollbackFacts): RollbackPlan {
       { ...base, found: 'failed' },
       {
         kind: f.manual ? 'manual' : 'revert',
-        down: f.down,
+        migrationSql: f.parts[0]!.migrationSql,
+        down: f.parts[0]!.down,
         resolve: { action: 'rolled-back', migration },
         event: 'rolled-back',
       },
@@ -179,6 +174,7 @@ export function planRollback(f: RollbackFacts): RollbackPlan {
       },
       {
         kind: f.manual ? 'manual' : 'finish-revert',
+        migrationSql: appliedSql(f),
         down: revert,
         resolve: { action: 'applied', migration: revert.migration },
         event: 'rolled-forward',
@@ -195,4 +191,70 @@ export function planRollback(f: RollbackFacts): RollbackPlan {
     );
   }
   return planRollForward(f, { ...base, found: 'applied', action: 'roll-forward' });
+}
+
+/** The statements of the parts applied there, numbered on: what a roll forward undoes. */
+export function appliedSql(f: RollbackFacts): AnalyzedSql {
+  const applied = f.parts.filter((p) => f.db.stateOf(p.migration) === 'applied');
+  const statements = applied.flatMap((p, k) => {
+    const offset = applied.slice(0, k).reduce((n, q) => n + q.migrationSql.statements.length, 0);
+    return p.migrationSql.statements.map((st) => ({ ...st, index: st.index + offset }));
+  });
+  return {
+    path: applied.map((p) => p.migrationSql.path).join(' + ') || f.parts[0]!.migrationSql.path,
+    text: applied.map((p) => p.migrationSql.text).join('\n'),
+    statements,
+  };
+}
+
+function planFailedPart(f: RollbackFacts, index: number): RollbackPlan {
+  const part = f.parts[index]!;
+  const inPlace = planInPlace(
+    f,
+    { ...emptyBase(f), found: 'failed' },
+    {
+      kind: f.manual ? 'manual' : 'revert',
+      migrationSql: part.migrationSql,
+      down: part.down,
+      resolve: { action: 'rolled-back', migration: part.migration },
+      event: 'rolled-back',
+    },
+  );
+  // What the earlier parts left is undone as if the failed one had never run.
+  const rest = planRollback({
+    ...f,
+    db: withRolledBack(f.db, part.migration),
+    parts: f.parts.slice(0, index),
+  });
+  const confirm = inPlace.plan.filter((st) => st.kind === 'confirm');
+  const drop = (steps: Step[]) => steps.filter((st) => st.kind !== 'confirm' && st.kind !== 'commit');
+  return {
+    ...rest,
+    summary: `${part.migration} failed: ${inPlace.summary} Then: ${rest.summary}`,
+    done: `${inPlace.done} ${rest.done}`,
+    plan: [...confirm, ...drop(inPlace.plan), ...rest.plan.filter((st) => st.kind !== 'confirm')],
+  };
+}
+
+function emptyBase(f: RollbackFacts): RollbackBase {
+  return {
+    command: 'rollback',
+    hotfix: f.hotfix.name,
+    env: f.env.name,
+    database: f.env.database,
+    migration: f.hotfix.migration,
+    found: 'absent',
+    action: 'none',
+    alreadyDone: false,
+    summary: '',
+    done: '',
+    parts: [],
+    unchecked: [],
+    steps: [],
+    sql: null,
+    revert: null,
+    timeouts: null,
+    lint: null,
+    plan: [],
+  };
 }

@@ -82,8 +82,8 @@ export type Step =
       /** Facts the intent records (migrations, accepted risk, the check that proved it...). */
       intent: Record<string, unknown>;
       actions: Action[];
-      /** The row that must end in `expect`, and the outcome event recorded then. */
-      confirm: { migration: string; expect: 'applied' | 'rolled-back' };
+      /** The rows that must end in `expect` (the first names the step), and the outcome event recorded then. */
+      confirm: { migration: string; also?: string[]; expect: 'applied' | 'rolled-back' };
       outcome: OutcomeEventType;
       /** Facts the outcome event carries. */
       details: Record<string, unknown>;
@@ -95,7 +95,8 @@ export type Step =
 
 /** What every env-changing plan starts from. */
 export interface EnvFacts {
-  hotfix: { name: string; migration: string; branch: string };
+  /** `migration` is the first of `migrations` (the parts a safe rewrite split it into, in order). */
+  hotfix: { name: string; migration: string; migrations: string[]; branch: string };
   env: { name: string; protected: boolean; database: string };
   /** The ledger as read (after any interrupted step was settled). */
   ledger: LedgerFile;

@@ -65,9 +65,16 @@ function facts(o: Options = {}): RollbackFacts {
     acceptRisk: false,
     timeouts: { lockTimeout: '5s', statementTimeout: '60s' },
     currentBranch: o.branch ?? `hotfix/${HOTFIX}`,
-    migrationSql: up,
-    down:
-      typeof d === 'string' ? { path: `${DIR}/down.sql`, missing: d === 'missing' ? 'file' : 'template' } : d,
+    parts: [
+      {
+        migration: MIGRATION,
+        migrationSql: up,
+        down:
+          typeof d === 'string'
+            ? { path: `${DIR}/down.sql`, missing: d === 'missing' ? 'file' : 'template' }
+            : d,
+      },
+    ],
     revert: o.revert ? { ...newRevert!, migration: REVERT } : undefined,
     newRevert: o.revert ? undefined : newRevert,
     revertLint: { errors: 0, warnings: 0, infos: 0, suppressed: 0, findings: [] },
