@@ -29,7 +29,7 @@ export function envOptions(cmd: Command): Command {
   return cmd
     .requiredOption(
       '--env <env>',
-      'environment name from hotfix.config.json (without a config file: production)',
+      'required: an environment of hotfix.config.json (with no config file, the only one is production, at $DATABASE_URL)',
     )
     .option('--reason <text>', 'why, recorded in the ledger')
     .option('-y, --yes', 'confirm a protected environment without a prompt (required without a terminal)')

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { addHelp, EXIT_LEDGER } from './help.js';
 import type { CliKit } from './kit.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -8,7 +9,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
  * colour without a terminal or with CI set; there is no spinner.
  */
 export function register(program: Command, kit: CliKit): void {
-  program
+  const cmd = program
     .command('verify')
     .description(
       'CI gate: ledgers, hotfix migrations (checksums, down.sql), lint and merge-back; with --env, each database too (failed, pending, checksums, drift)',
@@ -34,4 +35,21 @@ export function register(program: Command, kit: CliKit): void {
         exitCode: (r) => r.exitCode,
       });
     });
+  addHelp(cmd, {
+    examples: [
+      ['on every pull request: no database needed, about a second', 'hotfix verify'],
+      [
+        'after a deploy: staging and production too, read-only, checked at once',
+        'hotfix verify --env staging --env production',
+      ],
+      ['warnings fail too, and one JSON document for a script', 'hotfix verify --strict --json'],
+    ],
+    exitCodes: {
+      0: 'no finding of error severity',
+      1: 'findings of error severity (with --strict, warnings too)',
+      2: 'usage or configuration: an unknown environment, a missing or malformed URL, no migrations folder',
+      3: EXIT_LEDGER,
+      4: 'a check could not run: a database unreachable, prisma or git missing (the other checks still report)',
+    },
+  });
 }
