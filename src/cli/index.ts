@@ -115,6 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       out(asJson ? `${JSON.stringify(document, null, 2)}\n` : text(chalkOut, result));
       exitCode = exitCodeOf ? exitCodeOf(result) : ExitCode.ok;
     },
+    mask: (text) => redact(text, secrets),
   };
   addHelp(program, PROGRAM_HELP);
   for (const command of [start, status, resolve, deploy, lint, rollback, verify])
@@ -151,7 +152,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           );
     if (!isHotfixError(error) && io.env.DEBUG?.includes('hotfix') && error instanceof Error)
       err(`${error.stack}\n`);
-    out(errorDocument(format, failure));
+    out(await errorDocument(format, failure, program.opts<{ config?: string }>().config));
     err(renderError(chalkErr, failure));
     exitCode = failure.exitCode;
   }
@@ -159,6 +160,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 /** An error in the format asked for, for stdout; nothing in text (stderr has it for people). */
-function errorDocument(format: OutputFormat, failure: HotfixError): string {
-  return format === 'json' ? `${JSON.stringify(errorJson(failure), null, 2)}\n` : '';
+async function errorDocument(format: OutputFormat, failure: HotfixError, configPath: string | undefined) {
+  if (format === 'json') return `${JSON.stringify(errorJson(failure), null, 2)}\n`;
+  if (format === 'text') return '';
+  const ci = await import('../ui/verify-ci.js');
+  if (format === 'github') return ci.githubError(failure);
+  return `${JSON.stringify(ci.codeClimateError(failure, configPath ?? 'hotfix.config.json'), null, 2)}\n`;
 }

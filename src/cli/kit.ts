@@ -22,6 +22,8 @@ export interface CliKit {
   /** The command's dependencies, with the global -C/--cwd and --config applied. */
   deps(): Deps;
   print<R extends object>(result: R, options: PrintOptions<R>): void;
+  /** Credentials masked, as in everything printed: for text written elsewhere (a CI summary file). */
+  mask(text: string): string;
 }
 
 /** The options every environment-changing command shares. */

@@ -111,6 +111,7 @@ describe('runCli', () => {
       [['start', '--json'], 'MISSING_ARGUMENT', 'hotfix start --help'],
       [['deploy', 'x', '--json'], 'REQUIRED_OPTION_MISSING', 'hotfix deploy --help'],
       [['lint', '--provider', 'oracle', '--json'], 'INVALID_ARGUMENT', 'hotfix lint --help'],
+      [['verify', '--format=xml', '--json'], 'INVALID_ARGUMENT', 'hotfix verify --help'],
       [['stauts', '--json'], 'UNKNOWN_COMMAND', 'hotfix --help'],
     ];
     for (const [args, code, help] of cases) {
@@ -149,5 +150,11 @@ describe('runCli', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('CWD_MISSING');
     }
+  });
+
+  it('verify: --json is --format json; with another format it is a usage error', async () => {
+    const r = await run(['verify', '--json', '--format', 'github']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('FORMAT_CONFLICT');
   });
 });
