@@ -1,8 +1,12 @@
 // action.yml: GitHub's metadata syntax (test/support/action.ts), inputs that cannot inject code,
 // and a run script bash accepts. Running it on a real project: test/e2e/verify-ci.test.ts.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { actionMetadata, actionScript, readAction } from '../support/action.js';
+import { repoRoot } from '../support/hotfix.js';
 
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 
@@ -53,5 +57,24 @@ describe('action.yml', () => {
       { ...valid, branding: { icon: 'shield', color: 'pink' } },
     ];
     for (const doc of broken) expect(actionMetadata.safeParse(doc).success, JSON.stringify(doc)).toBe(false);
+  });
+
+  it('the example workflow and the README use it with its inputs only', () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const documents = [
+      readFileSync(path.join(repoRoot, '.github/workflows/hotfix-verify.example.yml'), 'utf8'),
+      ...[...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!),
+    ];
+    const inputs = Object.keys(action.inputs ?? {});
+    let uses = 0;
+    for (const text of documents) {
+      const doc = load(text) as { jobs?: Record<string, { steps?: { uses?: string; with?: object }[] }> };
+      for (const step of Object.values(doc.jobs ?? {}).flatMap((job) => job.steps ?? [])) {
+        if (!step.uses?.endsWith('node_modules/prisma-hotfix')) continue;
+        uses++;
+        for (const key of Object.keys(step.with ?? {})) expect(inputs).toContain(key);
+      }
+    }
+    expect(uses).toBe(4); // two in the example, two in the README
   });
 });
