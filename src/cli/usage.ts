@@ -30,6 +30,7 @@ const CODES: Record<string, string> = {
   'commander.invalidArgument': 'INVALID_ARGUMENT',
   'commander.conflictingOption': 'CONFLICTING_OPTIONS',
   'commander.excessArguments': 'TOO_MANY_ARGUMENTS',
+  'commander.help': 'COMMAND_MISSING',
 };
 
 /** Where a usage error sends people: the failing command's own help. */
@@ -40,7 +41,8 @@ export const helpPointer = (command: string | undefined) => `hotfix${command ? `
  * JSON document with --json). commander's "(Did you mean ...?)" becomes part of the hint.
  */
 export function usageFailure(error: CommanderError, command: string | undefined): HotfixError {
-  const text = error.message.replace(/^error: /, '');
+  // No command, or `help <unknown>`: commander printed the help (on stderr) as the error.
+  const text = error.code === 'commander.help' ? 'no command to run' : error.message.replace(/^error: /, '');
   const suggestion = /\n?\(Did you mean (.+)\?\)\s*$/.exec(text);
   const message = (suggestion ? text.slice(0, suggestion.index) : text).trim().replace(/\.$/, '');
   const guess = suggestion?.[1];

@@ -113,6 +113,7 @@ describe('runCli', () => {
       [['lint', '--provider', 'oracle', '--json'], 'INVALID_ARGUMENT', 'hotfix lint --help'],
       [['verify', '--format=xml', '--json'], 'INVALID_ARGUMENT', 'hotfix verify --help'],
       [['stauts', '--json'], 'UNKNOWN_COMMAND', 'hotfix --help'],
+      [['help', 'stauts', '--json'], 'COMMAND_MISSING', 'hotfix --help'],
     ];
     for (const [args, code, help] of cases) {
       const r = await run(args);
