@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
+import { shellLine } from '../src/core/text.js';
 import { hotfixBin } from '../test/support/hotfix.js';
 import { addPostAuthorIndex, createTwoEnvProject } from '../test/support/scenario.js';
 
@@ -20,7 +21,8 @@ const { project, prodUrl } = scene;
 const env = { ...process.env, ...scene.env, NO_COLOR: '1' };
 
 function hotfix(...args: string[]): number {
-  console.log(`\n$ hotfix ${args.join(' ')}`);
+  // Quoted as typed, so that any line can be pasted back into a shell.
+  console.log(`\n$ ${shellLine(['hotfix', ...args])}`);
   try {
     execFileSync(process.execPath, [hotfixBin, ...args], {
       cwd: project.dir,

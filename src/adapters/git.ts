@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { infraError, isHotfixError, usageError, type HotfixError } from '../core/errors.js';
+import { cwdMissingError, infraError, isHotfixError, usageError, type HotfixError } from '../core/errors.js';
 import type { Exec, ExecResult } from './exec.js';
 
 export interface Git {
@@ -205,11 +205,7 @@ async function commonDir(run: Run): Promise<string> {
 export async function openGit(cwd: string, exec: Exec): Promise<Git> {
   // Checked before spawning: a missing cwd fails the spawn with the same ENOENT as a missing git.
   const stat = await fs.stat(cwd).catch(() => undefined);
-  if (!stat?.isDirectory()) {
-    throw usageError('CWD_MISSING', stat ? `${cwd} is not a folder.` : `Folder ${cwd} does not exist.`, {
-      hint: 'Check the folder given with -C (--cwd), or run hotfix from your project folder.',
-    });
-  }
+  if (!stat?.isDirectory()) throw cwdMissingError(cwd, stat !== undefined);
   const root = await showToplevel(runner(exec, cwd), cwd);
   const run = runner(exec, root);
   return {

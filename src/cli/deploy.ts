@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import type { DeployInput } from '../commands/deploy.js';
+import { addHelp, EXIT_INFRA, EXIT_LEDGER, EXIT_USAGE } from './help.js';
 import { envOptions, type CliKit } from './kit.js';
 
 /** Registers `hotfix deploy`. */
 export function register(program: Command, kit: CliKit): void {
-  envOptions(
+  const cmd = envOptions(
     program
       .command('deploy')
       .description('apply the hotfix migration with prisma migrate deploy where it was NOT patched by hand')
@@ -26,4 +27,27 @@ export function register(program: Command, kit: CliKit): void {
         text: renderDeploy,
       });
     });
+  addHelp(cmd, {
+    examples: [
+      [
+        'staging was not patched by hand: run the migration there',
+        'hotfix deploy post-author-index --env staging',
+      ],
+      [
+        'print the SQL that would run on production, change nothing',
+        'hotfix deploy post-author-index --env production --dry-run',
+      ],
+      [
+        'production from CI, where nobody can answer a prompt',
+        'hotfix deploy post-author-index --env production --yes --reason "approved in INC-4512"',
+      ],
+    ],
+    exitCodes: {
+      0: 'applied, or it already was',
+      1: 'the migration failed (P3018; see hotfix rollback), or lint errors block it',
+      2: `${EXIT_USAGE}, protected without --yes, other pending migrations, a failed one in the way`,
+      3: EXIT_LEDGER,
+      4: EXIT_INFRA,
+    },
+  });
 }

@@ -1,11 +1,14 @@
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import type { Exec } from '../adapters/exec.js';
 import type { Deps } from '../workflow/deps.js';
-import { ExitCode, HotfixError, isHotfixError } from '../core/errors.js';
+import { cwdMissingError, ExitCode, HotfixError, isHotfixError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
 import { errorJson, makeChalk, renderError } from '../ui/render.js';
+import { addHelp, PROGRAM_HELP } from './help.js';
 import type { CliKit } from './kit.js';
+import { helpPointer, requestedFormat, usageFailure, type OutputFormat } from './usage.js';
 import * as deploy from './deploy.js';
 import * as lint from './lint.js';
 import * as resolve from './resolve.js';
@@ -48,7 +51,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const chalkOut = makeChalk(io.stdout, io.env);
   const chalkErr = makeChalk(io.stderr, io.env);
   let exitCode: number = ExitCode.ok;
-  let json = false;
+  // A guess from argv until the command's options are parsed: a usage error comes before that.
+  let format: OutputFormat = requestedFormat(argv);
+  // The subcommand whose parsing failed, for the help a usage error points to.
+  let failedCommand: string | undefined;
+  const cwdOption = () => program.opts<{ cwd?: string }>().cwd;
+  const projectDir = () => {
+    const dir = cwdOption();
+    return dir ? (dir.startsWith('/') ? dir : `${io.cwd}/${dir}`) : io.cwd;
+  };
 
   const program = new Command()
     .name('hotfix')
@@ -56,18 +67,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .version(io.version, '-V, --version')
     .option('-C, --cwd <dir>', 'run as if started in <dir> (the project root)')
     .option('--config <file>', 'hotfix config file (default: hotfix.config.json)')
-    .showHelpAfterError('(run hotfix --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) })
-    // Set before the action runs, so that an error it throws prints as JSON too.
-    .hook('preAction', (_program, command) => {
-      json = command.opts<{ json?: boolean }>().json === true;
+    .configureOutput({
+      writeOut: (s) => out(s),
+      writeErr: (s) => err(s),
+      // A machine reading the output gets the error as a document instead (below).
+      outputError: (s, write) => (format === 'text' ? write(s) : undefined),
+    })
+    // Before the action runs, so that an error it throws prints in the asked format too.
+    .hook('preAction', async (_program, command) => {
+      const opts = command.opts<{ json?: boolean; format?: OutputFormat }>();
+      format = opts.json === true ? 'json' : (opts.format ?? 'text');
+      // Every command runs in this folder: a typo in -C is a usage error whatever the command.
+      if (cwdOption() === undefined) return;
+      const found = await stat(projectDir()).catch(() => undefined);
+      if (!found?.isDirectory()) throw cwdMissingError(projectDir(), found !== undefined);
     });
 
   const deps = (): Deps => {
     const opts = program.opts<{ cwd?: string; config?: string }>();
     return {
-      cwd: opts.cwd ? (opts.cwd.startsWith('/') ? opts.cwd : `${io.cwd}/${opts.cwd}`) : io.cwd,
+      cwd: projectDir(),
       configPath: opts.config,
       exec,
       env: io.env,
@@ -95,33 +115,55 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       out(asJson ? `${JSON.stringify(document, null, 2)}\n` : text(chalkOut, result));
       exitCode = exitCodeOf ? exitCodeOf(result) : ExitCode.ok;
     },
+    mask: (text) => redact(text, secrets),
   };
+  addHelp(program, PROGRAM_HELP);
   for (const command of [start, status, resolve, deploy, lint, rollback, verify])
     command.register(program, kit);
+  const textErrors = format === 'text';
+  if (textErrors) program.showHelpAfterError(`(run ${helpPointer(undefined)} for usage)`);
+  for (const command of program.commands) {
+    if (textErrors) command.showHelpAfterError(`(run ${helpPointer(command.name())} for usage)`);
+    command.exitOverride((error) => {
+      failedCommand = command.name();
+      throw error;
+    });
+  }
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // help and --version end here with exit code 0; parse errors were already printed.
+    // help and --version end here with exit code 0; in text, parse errors were already printed.
+    if (error instanceof CommanderError && (error.exitCode === 0 || format === 'text')) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     const failure = isHotfixError(error)
       ? error
-      : new HotfixError(
-          'infra',
-          'UNEXPECTED',
-          `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
-          {
-            hint: 'This is probably a bug in prisma-hotfix; the stack trace follows with DEBUG=hotfix.',
-            cause: error,
-          },
-        );
+      : error instanceof CommanderError
+        ? usageFailure(error, failedCommand)
+        : new HotfixError(
+            'infra',
+            'UNEXPECTED',
+            `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+            {
+              hint: 'This is probably a bug in prisma-hotfix; the stack trace follows with DEBUG=hotfix.',
+              cause: error,
+            },
+          );
     if (!isHotfixError(error) && io.env.DEBUG?.includes('hotfix') && error instanceof Error)
       err(`${error.stack}\n`);
-    if (json) out(`${JSON.stringify(errorJson(failure), null, 2)}\n`);
+    out(await errorDocument(format, failure, program.opts<{ config?: string }>().config));
     err(renderError(chalkErr, failure));
     exitCode = failure.exitCode;
   }
   return exitCode;
+}
+
+/** An error in the format asked for, for stdout; nothing in text (stderr has it for people). */
+async function errorDocument(format: OutputFormat, failure: HotfixError, configPath: string | undefined) {
+  if (format === 'json') return `${JSON.stringify(errorJson(failure), null, 2)}\n`;
+  if (format === 'text') return '';
+  const ci = await import('../ui/verify-ci.js');
+  if (format === 'github') return ci.githubError(failure);
+  return `${JSON.stringify(ci.codeClimateError(failure, configPath ?? 'hotfix.config.json'), null, 2)}\n`;
 }

@@ -22,6 +22,8 @@ export interface CliKit {
   /** The command's dependencies, with the global -C/--cwd and --config applied. */
   deps(): Deps;
   print<R extends object>(result: R, options: PrintOptions<R>): void;
+  /** Credentials masked, as in everything printed: for text written elsewhere (a CI summary file). */
+  mask(text: string): string;
 }
 
 /** The options every environment-changing command shares. */
@@ -29,7 +31,7 @@ export function envOptions(cmd: Command): Command {
   return cmd
     .requiredOption(
       '--env <env>',
-      'environment name from hotfix.config.json (without a config file: production)',
+      'required: an environment of hotfix.config.json (with no config file, the only one is production, at $DATABASE_URL)',
     )
     .option('--reason <text>', 'why, recorded in the ledger')
     .option('-y, --yes', 'confirm a protected environment without a prompt (required without a terminal)')

@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
 import type { Provider } from '../core/lint/index.js';
 import { ExitCode } from '../core/errors.js';
+import { addHelp, EXIT_LEDGER } from './help.js';
 import type { CliKit } from './kit.js';
 
 /** Registers `hotfix lint`: exit 1 when an error-severity finding is left. */
 export function register(program: Command, kit: CliKit): void {
-  program
+  const cmd = program
     .command('lint')
     .description('check migration SQL for statements that lock or break a live database')
     .argument(
@@ -38,4 +39,22 @@ export function register(program: Command, kit: CliKit): void {
         exitCode: (r) => (r.errors > 0 ? ExitCode.findings : ExitCode.ok),
       });
     });
+  addHelp(cmd, {
+    examples: [
+      ['every migration of the project', 'hotfix lint'],
+      ['only the migrations of recorded hotfixes (what hotfix verify lints)', 'hotfix lint --hotfix-only'],
+      ['SQL about to be run in production by hand', 'hotfix lint ./incident.sql --provider postgresql'],
+      [
+        'one migration folder, as JSON',
+        'hotfix lint prisma/migrations/20250611021000_post_author_index --json',
+      ],
+    ],
+    exitCodes: {
+      0: 'no error-severity finding (warnings may be printed)',
+      1: 'error-severity findings',
+      2: 'usage: a path that does not exist, no migrations folder, an unknown provider',
+      3: EXIT_LEDGER,
+      4: 'a file could not be read',
+    },
+  });
 }

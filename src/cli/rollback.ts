@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { RollbackInput } from '../commands/rollback.js';
 import { DEFAULT_TIMEOUTS } from '../core/lint/preamble.js';
+import { addHelp, EXIT_INFRA, EXIT_LEDGER, EXIT_USAGE } from './help.js';
 import { envOptions, type CliKit } from './kit.js';
 
 /** Registers `hotfix rollback`. */
 export function register(program: Command, kit: CliKit): void {
-  envOptions(
+  const cmd = envOptions(
     program
       .command('rollback')
       .description(
@@ -42,4 +43,27 @@ export function register(program: Command, kit: CliKit): void {
         text: renderRollback,
       });
     });
+  addHelp(cmd, {
+    examples: [
+      [
+        'show what it would run (down.sql, or a revert migration), change nothing',
+        'hotfix rollback post-author-index --env staging --dry-run',
+      ],
+      [
+        'undo it on staging: in place if it failed there, by a revert migration if it was applied',
+        'hotfix rollback post-author-index --env staging --reason "index slows inserts"',
+      ],
+      [
+        'the FAILED migration was reverted by hand: check nothing is left, mark it rolled back',
+        'hotfix rollback fix-orphans --env production --manual --yes',
+      ],
+    ],
+    exitCodes: {
+      0: 'rolled back (or forward), or it already was',
+      1: 'the revert SQL failed, or lint errors block the revert migration',
+      2: `${EXIT_USAGE}, down.sql missing or unfilled, protected without --yes`,
+      3: EXIT_LEDGER,
+      4: `${EXIT_INFRA}, the revert hit its lock or statement timeout`,
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_TIMEOUTS } from '../core/lint/preamble.js';
+import { addHelp, EXIT_INFRA, EXIT_LEDGER } from './help.js';
 import type { CliKit } from './kit.js';
 
 interface StartOptions {
@@ -18,7 +19,7 @@ interface StartOptions {
 
 /** Registers `hotfix start`. */
 export function register(program: Command, kit: CliKit): void {
-  program
+  const cmd = program
     .command('start')
     .description(
       'start a hotfix: branch hotfix/<name>, a new migration with down.sql, a ledger entry and the checklist',
@@ -69,4 +70,30 @@ export function register(program: Command, kit: CliKit): void {
       );
       kit.print(result, { json: opts.json === true, text: renderStart });
     });
+  addHelp(cmd, {
+    examples: [
+      [
+        'production got an index by hand: say it in schema.prisma, then let Prisma write the migration',
+        'hotfix start post-author-index --from-schema --reason "slow author page"',
+      ],
+      [
+        'record the SQL that was run in production, as it was run',
+        'hotfix start fix-orphans --sql ./incident.sql',
+      ],
+      [
+        'an empty migration.sql and down.sql to fill in, on a release branch',
+        'hotfix start add-orders-index --base release/2.4',
+      ],
+      [
+        'see the branch, files and ledger entry it would create',
+        'hotfix start add-orders-index --from-schema --dry-run',
+      ],
+    ],
+    exitCodes: {
+      0: 'started (or, with --dry-run, shown)',
+      2: 'usage or precondition: a bad name, a dirty tree, the branch or migration exists, --sql file missing',
+      3: EXIT_LEDGER,
+      4: EXIT_INFRA,
+    },
+  });
 }

@@ -22,6 +22,7 @@ import {
   acceptances,
   lintFindings,
   lintSkipped,
+  locate,
   mergeBackBranches,
   mergeCheckSkipped,
   migrationSource,
@@ -143,12 +144,18 @@ export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResu
   const offline = await offlineRun;
   const envs = await Promise.all(envRuns);
   const all = [offline, ...envs];
+  // CI annotations put findings on files, relative to the repository root.
+  const facts = {
+    projectDir: relativeTo(git.root, await fs.realpath(projectRoot)),
+    migrationsRel: config.migrations,
+    configFile: config.source,
+  };
   const findings = sortFindings(
     applyStrict(
       all.flatMap((o) => o.findings),
       input.strict === true,
     ),
-  );
+  ).map((f) => ({ ...f, location: locate(f, facts) }));
   const exitCode = verifyExitCode(
     findings,
     all.flatMap((o) => o.failures),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { usageError } from './errors.js';
+import { closest } from './suggest.js';
 
 const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -75,9 +76,15 @@ export function resolveEnvironment(config: HotfixConfig, name: string): Environm
   const env = config.environments[name];
   if (!env) {
     const known = Object.keys(config.environments);
-    throw usageError('UNKNOWN_ENV', `Unknown environment "${name}".`, {
-      hint: `Known environments: ${known.join(', ') || '(none)'}; add others under "environments" in hotfix.config.json.`,
-    });
+    const guess = closest(name, known);
+    throw usageError(
+      'UNKNOWN_ENV',
+      `Unknown environment "${name}".${guess ? ` Did you mean "${guess}"?` : ''}`,
+      {
+        hint: `Known environments: ${known.join(', ') || '(none)'}; add others under "environments" in ${config.source ?? 'hotfix.config.json'}.`,
+        details: { env: name, known, ...(guess ? { suggestion: guess } : {}) },
+      },
+    );
   }
   return env;
 }

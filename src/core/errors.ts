@@ -58,6 +58,12 @@ export const infraError = (code: string, message: string, options?: HotfixErrorO
 export const findingsError = (code: string, message: string, options?: HotfixErrorOptions) =>
   new HotfixError('findings', code, message, options);
 
+/** The project folder (-C) is not there: checked before anything runs in it. */
+export const cwdMissingError = (cwd: string, isFile: boolean) =>
+  usageError('CWD_MISSING', isFile ? `${cwd} is not a folder.` : `Folder ${cwd} does not exist.`, {
+    hint: 'Check the folder given with -C (--cwd), or run hotfix from your project folder.',
+  });
+
 export function isHotfixError(value: unknown): value is HotfixError {
   return value instanceof HotfixError;
 }

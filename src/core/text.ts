@@ -34,3 +34,12 @@ export function excerpt(text: string, max = 100): string {
     .trim();
   return flat.length > max || text.length > max * 4 ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+/** One argument as a POSIX shell reads it back: bare when safe, else in single quotes. */
+export function shellQuote(arg: string): string {
+  if (/^[A-Za-z0-9_/.,:=@%+-]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A command line that can be pasted into a shell: `hotfix start x --reason 'slow page'`. */
+export const shellLine = (args: readonly string[]): string => args.map(shellQuote).join(' ');

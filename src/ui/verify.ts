@@ -3,13 +3,29 @@ import type { VerifyResult } from '../commands/verify.js';
 import type { VerifyFinding, VerifySeverity } from '../core/verify/findings.js';
 import { indent } from '../core/text.js';
 
-const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
-
 function paint(c: ChalkInstance, severity: VerifySeverity, text: string): string {
   return severity === 'error' ? c.red(text) : severity === 'warning' ? c.yellow(text) : c.blue(text);
 }
 
-const where = (f: VerifyFinding) => [f.env ?? 'repo', f.migration ?? f.hotfix].filter(Boolean).join('  ');
+export const where = (f: VerifyFinding) =>
+  [f.env ?? 'repo', f.migration ?? f.hotfix].filter(Boolean).join('  ');
+
+const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
+
+/** "2 errors, 1 warning, 0 info". */
+export const counts = (r: VerifyResult) =>
+  `${plural(r.summary.errors, 'error')}, ${plural(r.summary.warnings, 'warning')}, ${r.summary.infos} info`;
+
+/** Why verify failed, from its exit code. */
+export function failedBecause(exitCode: number): string {
+  return exitCode === 1
+    ? 'findings of error severity'
+    : exitCode === 4
+      ? 'a check could not run (infrastructure)'
+      : exitCode === 3
+        ? 'a ledger is unreadable'
+        : 'usage or configuration';
+}
 
 /**
  * The findings as a table (severity, code, where), each followed by what happened and the
@@ -37,20 +53,11 @@ export function renderVerify(c: ChalkInstance, r: VerifyResult): string {
       : 'NOT fully checked (see above)';
     lines.push(`  ${e.name.padEnd(12)} ${e.database}: ${state} (${(e.durationMs / 1000).toFixed(1)} s)`);
   }
-  const counts = `${plural(r.summary.errors, 'error')}, ${plural(r.summary.warnings, 'warning')}, ${r.summary.infos} info`;
   lines.push('');
-  if (r.ok) lines.push(`${c.green('✔')} hotfix verify passed: ${counts}${r.strict ? ' (--strict)' : ''}`);
+  if (r.ok) lines.push(`${c.green('✔')} hotfix verify passed: ${counts(r)}${r.strict ? ' (--strict)' : ''}`);
   else {
-    const why =
-      r.exitCode === 1
-        ? 'findings of error severity'
-        : r.exitCode === 4
-          ? 'a check could not run (infrastructure)'
-          : r.exitCode === 3
-            ? 'a ledger is unreadable'
-            : 'usage or configuration';
     lines.push(
-      `${c.red('✖')} hotfix verify failed: ${counts}${r.strict ? ' (--strict: warnings count)' : ''}; exit ${r.exitCode}, ${why}`,
+      `${c.red('✖')} hotfix verify failed: ${counts(r)}${r.strict ? ' (--strict: warnings count)' : ''}; exit ${r.exitCode}, ${failedBecause(r.exitCode)}`,
     );
   }
   return `${lines.join('\n')}\n`;

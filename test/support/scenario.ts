@@ -19,6 +19,8 @@ export const STAGING_ENV = 'STAGING_DATABASE_URL';
 
 export interface TwoEnvProject {
   project: PrismaProject;
+  /** The git repository: project.dir, or its parent with `inSubfolder`. */
+  repoDir: string;
   /** Environment for `hotfix`: the offline prisma settings plus both URLs. */
   env: Record<string, string>;
   prodUrl: string;
@@ -35,6 +37,8 @@ export interface TwoEnvOptions {
   password?: string;
   /** Parent of the temp dirs (the demo keeps everything in one folder). */
   parentDir?: string;
+  /** The project in a folder of the repository (a monorepo), not at its root. */
+  inSubfolder?: boolean;
 }
 
 export async function createTwoEnvProject(options: TwoEnvOptions): Promise<TwoEnvProject> {
@@ -52,17 +56,18 @@ export async function createTwoEnvProject(options: TwoEnvOptions): Promise<TwoEn
     );
     urls = { dev: dbs[0]!.url, prod: dbs[1]!.url, staging: dbs[2]!.url };
   }
+  const repoDir = options.inSubfolder ? mkdtempSync(path.join(dbDir, 'repo-')) : undefined;
   const project = await createPrismaProject({
     provider: options.provider,
     prismaMajor: options.prismaMajor,
     databaseUrl: urls.dev,
-    parentDir: dbDir,
+    parentDir: repoDir ?? dbDir,
   });
   writeFileSync(
     path.join(project.dir, 'hotfix.config.json'),
     `${JSON.stringify({ environments: { production: { urlEnv: PROD_ENV, protected: true }, staging: { urlEnv: STAGING_ENV } } }, null, 2)}\n`,
   );
-  initRepo(project.dir);
+  initRepo(repoDir ?? project.dir);
   for (const url of [urls.prod, urls.staging]) {
     const r = await runPrisma(project, ['migrate', 'deploy'], { env: { DATABASE_URL: url } });
     if (r.exitCode !== 0) throw new Error(`prisma migrate deploy failed:\n${r.all}`);
@@ -71,6 +76,7 @@ export async function createTwoEnvProject(options: TwoEnvOptions): Promise<TwoEn
     options.password ? url.replace('postgres@', `postgres:${options.password}@`) : url;
   return {
     project,
+    repoDir: repoDir ?? project.dir,
     env: {
       ...prismaEnv(project),
       [PROD_ENV]: withPassword(urls.prod),

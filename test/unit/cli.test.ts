@@ -25,12 +25,13 @@ async function run(args: string[], env: Record<string, string> = {}, cwd = dir) 
   return { code, stdout, stderr };
 }
 
+const COMMANDS = ['start', 'status', 'resolve', 'deploy', 'lint', 'rollback', 'verify'];
+
 describe('runCli', () => {
   it('--help lists every command and exits 0', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const command of ['start', 'status', 'resolve', 'deploy', 'lint', 'rollback', 'verify'])
-      expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(r.stdout).toContain('-C, --cwd <dir>');
     expect(r.stdout).toContain('--config <file>');
   });
@@ -40,7 +41,7 @@ describe('runCli', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain("unknown option '--no-such-option'");
-    expect(r.stderr).toContain('(run hotfix --help for usage)');
+    expect(r.stderr).toContain('(run hotfix status --help for usage)');
   });
 
   it('a missing --env is a usage error, and its help does not claim a default', async () => {
@@ -80,5 +81,81 @@ describe('runCli', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown option '--no-such-option=***'");
     expect(r.stderr).not.toContain(token);
+  });
+
+  it("every command's --help ends with 2-4 examples of itself and its exit codes", async () => {
+    for (const command of [undefined, ...COMMANDS]) {
+      const r = await run(command ? [command, '--help'] : ['--help']);
+      expect(r.code).toBe(0);
+      const [, after] = r.stdout.split('\nExamples:\n');
+      expect(after, `${command} --help`).toBeDefined();
+      const [examples, codes] = after!.split('\nExit codes:\n');
+      const lines = examples!.split('\n').filter((l) => l.startsWith('  $ '));
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(lines.length).toBeLessThanOrEqual(4);
+      // Each example is of this command, with options its help lists (or the global -C).
+      const options = new Set(r.stdout.split('\nExamples:\n')[0]!.match(/--[a-z-]+/g));
+      for (const line of lines) {
+        expect(line).toMatch(new RegExp(`^  \\$ hotfix (-C \\S+ )?${command ?? ''}`));
+        for (const flag of command ? (line.match(/ --?[a-z-]+/g) ?? []) : [])
+          expect(options.has(flag.trim()) || flag === ' -C', `${line}: ${flag}`).toBe(true);
+      }
+      expect(codes).toMatch(/^ {2}0 {2}/m);
+      expect(codes).toMatch(/^ {2}2 {2}/m);
+    }
+  });
+
+  it('usage errors with --json are one JSON document: unknown option, missing argument, bad choice', async () => {
+    const cases: [string[], string, string][] = [
+      [['status', '--no-such-option', '--json'], 'UNKNOWN_OPTION', 'hotfix status --help'],
+      [['start', '--json'], 'MISSING_ARGUMENT', 'hotfix start --help'],
+      [['deploy', 'x', '--json'], 'REQUIRED_OPTION_MISSING', 'hotfix deploy --help'],
+      [['lint', '--provider', 'oracle', '--json'], 'INVALID_ARGUMENT', 'hotfix lint --help'],
+      [['verify', '--format=xml', '--json'], 'INVALID_ARGUMENT', 'hotfix verify --help'],
+      [['stauts', '--json'], 'UNKNOWN_COMMAND', 'hotfix --help'],
+      [['help', 'stauts', '--json'], 'COMMAND_MISSING', 'hotfix --help'],
+    ];
+    for (const [args, code, help] of cases) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      const doc = JSON.parse(r.stdout);
+      expect(doc).toMatchObject({ ok: false, error: { code, kind: 'usage' }, exitCode: 2 });
+      expect(doc.error.hint).toContain(`Run ${help} for usage.`);
+      expect(r.stderr).not.toContain('error:'); // not commander's text: ours, with the hint
+      expect(r.stderr).toContain(`(${code}, exit 2)`);
+    }
+  });
+
+  it('did you mean: a command, an option, an environment', async () => {
+    const text = await run(['stauts']);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain('(Did you mean status?)');
+    const json = JSON.parse((await run(['stauts', '--json'])).stdout);
+    expect(json.error.hint).toBe('Did you mean status? Run hotfix --help for usage.');
+    const option = JSON.parse((await run(['verify', '--jsn', '--json'])).stdout);
+    expect(option.error).toMatchObject({
+      message: "Unknown option '--jsn'.",
+      details: { suggestion: '--json' },
+    });
+    const env = await run(['verify', '--env', 'prodution', '--json']);
+    expect(env.code).toBe(2);
+    expect(JSON.parse(env.stdout).error).toMatchObject({
+      code: 'UNKNOWN_ENV',
+      message: 'Unknown environment "prodution". Did you mean "production"?',
+    });
+  });
+
+  it('-C to a missing folder is exit 2 for every command, lint included', async () => {
+    for (const args of [['lint'], ['status'], ['verify', '--json']]) {
+      const r = await run(['-C', path.join(dir, 'no-such-dir'), ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('CWD_MISSING');
+    }
+  });
+
+  it('verify: --json is --format json; with another format it is a usage error', async () => {
+    const r = await run(['verify', '--json', '--format', 'github']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('FORMAT_CONFLICT');
   });
 });

@@ -59,7 +59,11 @@ describe('config', () => {
       protected: true,
       prismaConfig: 'prisma.config.prod.ts',
     });
-    expect(() => resolveEnvironment(good, 'qa')).toThrow(/Unknown environment "qa"/);
+    expect(() => resolveEnvironment(good, 'qa')).toThrow(/Unknown environment "qa"\.$/);
+    const typo = await failure(Promise.resolve().then(() => resolveEnvironment(good, 'prodution')));
+    expect(typo.message).toBe('Unknown environment "prodution". Did you mean "production"?');
+    expect(typo.hint).toContain('Known environments: staging, production');
+    expect(typo.details).toMatchObject({ suggestion: 'production' });
 
     const bad = await failure(
       loadConfig(

@@ -55,6 +55,14 @@ export interface VerifyFinding {
   fix: string | null;
   /** Machine-readable extras: failed migration logs, drift SQL, lint rule and line. */
   details?: Record<string, unknown>;
+  /** The file and line it points at (see location.ts), set once all checks have run. */
+  location?: FindingLocation;
+}
+
+/** A path relative to the repository root, forward slashes, and a 1-based line. */
+export interface FindingLocation {
+  file: string;
+  line: number;
 }
 
 export interface FindingFields {

@@ -7,3 +7,4 @@ export * from './environment.js';
 export * from './drift.js';
 export * from './lint.js';
 export * from './merge-back.js';
+export * from './location.js';
