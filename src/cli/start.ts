@@ -4,7 +4,9 @@ import { addHelp, EXIT_INFRA, EXIT_LEDGER } from './help.js';
 import type { CliKit } from './kit.js';
 
 interface StartOptions {
-  timeouts?: boolean;
+  timeouts: boolean;
+  asIs?: boolean;
+  acceptRisk?: boolean;
   lockTimeout: string;
   statementTimeout: string;
   sql?: string;
@@ -39,11 +41,20 @@ export function register(program: Command, kit: CliKit): void {
     .option('--no-commit', 'leave the new files staged instead of committing them')
     .option('--dry-run', 'print what would be done, change nothing')
     .option('--reason <text>', 'why, recorded in the ledger')
-    .option('--timeouts', 'wrap migration.sql in SET lock_timeout / statement_timeout (PostgreSQL, MySQL)')
-    .option('--lock-timeout <duration>', 'lock_timeout for --timeouts', DEFAULT_TIMEOUTS.lockTimeout)
+    .option('--timeouts', 'SET lock_timeout / statement_timeout first (the default; kept for scripts)')
+    .option('--no-timeouts', 'write migration.sql without the SET lock_timeout / statement_timeout preamble')
+    .option(
+      '--as-is',
+      'write the SQL exactly as given: no CONCURRENTLY, NOT VALID or timeouts rewrite (PostgreSQL)',
+    )
+    .option(
+      '--accept-risk',
+      'start even when the SQL cannot be made safe for production (needs --reason, recorded)',
+    )
+    .option('--lock-timeout <duration>', 'lock_timeout of the preamble', DEFAULT_TIMEOUTS.lockTimeout)
     .option(
       '--statement-timeout <duration>',
-      'statement_timeout for --timeouts',
+      'statement_timeout of the preamble',
       DEFAULT_TIMEOUTS.statementTimeout,
     )
     .option('--json', 'print one JSON document on stdout')
@@ -65,6 +76,8 @@ export function register(program: Command, kit: CliKit): void {
           timeouts: opts.timeouts
             ? { lockTimeout: opts.lockTimeout, statementTimeout: opts.statementTimeout }
             : undefined,
+          asIs: opts.asIs === true,
+          acceptRisk: opts.acceptRisk === true,
         },
         kit.deps(),
       );

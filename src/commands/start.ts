@@ -12,7 +12,9 @@ import { sha256Hex } from '../core/checksum.js';
 import type { HotfixConfig } from '../core/config.js';
 import { infraError, usageError, type HotfixError } from '../core/errors.js';
 import { deriveState } from '../core/ledger.js';
-import { addTimeoutsPreamble } from '../core/lint/preamble.js';
+import { blockingFindings } from '../core/lint/index.js';
+import { loadParser } from '../core/sql/parser.js';
+import { hotfixParts, unsafeVerdict } from '../core/plan/start-parts.js';
 import { branchFor, resolveInside } from '../core/names.js';
 import {
   checkStartArgs,
@@ -47,8 +49,12 @@ export interface StartInput {
   commit: boolean;
   dryRun: boolean;
   reason?: string | undefined;
-  /** Add SET lock_timeout / statement_timeout around migration.sql. */
+  /** Add SET lock_timeout / statement_timeout around migration.sql (the CLI's default). */
   timeouts?: { lockTimeout: string; statementTimeout: string } | undefined;
+  /** Write the SQL exactly as given: no safe rewrite. */
+  asIs?: boolean | undefined;
+  /** Start even with error findings that cannot be made safe (needs --reason). */
+  acceptRisk?: boolean | undefined;
 }
 
 export interface StartResult {
@@ -75,10 +81,19 @@ export interface StartResult {
   /** SQL that was (or would be) written; shown by --dry-run. */
   sql: string;
   down: string;
+  verify: string;
+  /** Every migration folder of the hotfix: the first, then the parts a safe rewrite split off. */
+  parts: { name: string; dir: string; why: string | null }[];
+  /** What start changed to make the SQL safe for production. */
+  rewrites: string[];
   next: string[];
   checklist: ChecklistItem[];
   lint: LintSummary;
 }
+
+const blockingRules = (findings: Parameters<typeof blockingFindings>[0]) => [
+  ...new Set(blockingFindings(findings).map((f) => f.rule)),
+];
 
 const throwIf = (error: HotfixError | undefined): void => {
   if (error) throw error;
@@ -134,7 +149,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
     );
     const actor = (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
     const branch = input.branch ? branchFor(name) : undefined;
-    let files = await migrationFiles(name, input, sqlFileAbs, deps, git, config, projectRoot);
+    const files = await migrationFiles(name, input, sqlFileAbs, deps, git, config, projectRoot);
     // The schema edited for --from-schema travels with the hotfix, in the same commit.
     const extraPaths =
       files.source === 'schema-diff'
@@ -142,20 +157,30 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
         : [];
     const ledgerRel = ledger.relativePath(name);
     const relDir = relativeTo(git.root, migrationDir);
-    if (input.timeouts && files.source !== 'template') {
-      const provider = (await providerOf(migrationsDir, projectRoot)) ?? 'postgresql';
-      files = { ...files, sql: addTimeoutsPreamble(files.sql, { ...input.timeouts, provider }) };
-    }
-    // Linted before anything is written: the findings are shown, recorded, and never block start.
+    const provider = (await providerOf(migrationsDir, projectRoot)) ?? 'postgresql';
+    if (provider === 'postgresql') await loadParser();
+    const { parts, rewrites } = hotfixParts({
+      name,
+      migrationName,
+      now: deps.now(),
+      files,
+      provider,
+      timeouts: input.timeouts,
+      asIs: input.asIs === true,
+    });
+    const dirOf = (part: string) => relativeTo(git.root, resolveInside(migrationsDir, part));
+    // Linted before anything is written: what cannot be made safe stops here.
     const lintSummary = await lintFiles(
-      [
-        { file: `${relDir}/migration.sql`, sql: files.sql, hotfix: true },
-        { file: `${relDir}/down.sql`, sql: files.down, hotfix: true, reverseOf: files.sql },
-      ],
+      parts.flatMap((part) => [
+        { file: `${dirOf(part.name)}/migration.sql`, sql: part.sql, hotfix: true },
+        { file: `${dirOf(part.name)}/down.sql`, sql: part.down, hotfix: true, reverseOf: part.sql },
+      ]),
       migrationsDir,
       projectRoot,
     );
-    const checksum = sha256Hex(files.sql);
+    if (files.source !== 'template') throwIf(unsafeVerdict(lintSummary.findings, input.acceptRisk === true));
+    const primary = parts[0]!;
+    const checksum = sha256Hex(primary.sql);
     const result: StartResult = {
       command: 'start',
       dryRun: input.dryRun,
@@ -175,8 +200,11 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       ledger: ledgerRel,
       commit: null,
       staged: [],
-      sql: files.sql,
-      down: files.down,
+      sql: primary.sql,
+      down: primary.down,
+      verify: primary.verify,
+      parts: parts.map((part) => ({ name: part.name, dir: dirOf(part.name), why: part.why ?? null })),
+      rewrites,
       next: nextSteps(name, config, files.source),
       checklist: [],
       lint: lintSummary,
@@ -202,9 +230,17 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       sqlFileName: input.sqlFile ? path.basename(input.sqlFile) : undefined,
       timeouts: input.timeouts,
       lint: { errors: lintSummary.errors, details: lintDetails(lintSummary) },
+      acceptedRisk: input.acceptRisk ? blockingRules(lintSummary.findings) : [],
+      parts: parts.map((part) => ({
+        name: part.name,
+        checksum: sha256Hex(part.sql),
+        verifyChecksum: sha256Hex(part.verify),
+        why: part.why,
+      })),
+      rewrites,
     });
 
-    const paths = [relDir, ledgerRel, ...extraPaths];
+    const paths = [...parts.map((part) => dirOf(part.name)), ledgerRel, ...extraPaths];
     const undo = new UndoList();
     try {
       if (branch) {
@@ -214,10 +250,14 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
           await git.deleteBranch(branch);
         });
       }
-      await fs.mkdir(migrationDir, { recursive: false });
-      undo.push(`remove ${relDir}`, () => fs.rm(migrationDir, { recursive: true, force: true }));
-      await fs.writeFile(path.join(migrationDir, 'migration.sql'), files.sql, { flag: 'wx' });
-      await fs.writeFile(path.join(migrationDir, 'down.sql'), files.down, { flag: 'wx' });
+      for (const part of parts) {
+        const dir = resolveInside(migrationsDir, part.name);
+        await fs.mkdir(dir, { recursive: false });
+        undo.push(`remove ${dirOf(part.name)}`, () => fs.rm(dir, { recursive: true, force: true }));
+        await fs.writeFile(path.join(dir, 'migration.sql'), part.sql, { flag: 'wx' });
+        await fs.writeFile(path.join(dir, 'down.sql'), part.down, { flag: 'wx' });
+        await fs.writeFile(path.join(dir, 'verify.sql'), part.verify, { flag: 'wx' });
+      }
       await ledger.write(file);
       undo.push(`remove ${ledgerRel}`, () => ledger.remove(name));
       await git.add(paths);

@@ -46,12 +46,25 @@ export function renderStart(c: ChalkInstance, r: StartResult): string {
   lines.push(`  branch     ${r.branch ? `${r.branch} (from ${r.base})` : `none (stayed on ${r.base})`}`);
   lines.push(`  migration  ${m.sqlPath} (${source})`);
   lines.push(`  down       ${m.downPath} (${down})`);
+  lines.push(`  verify     ${m.dir}/verify.sql`);
+  for (const part of r.parts.slice(1))
+    lines.push(`  part       ${part.dir}/ (${part.why ?? 'a migration of its own'})`);
   lines.push(`  checksum   sha256:${m.checksum}`);
   lines.push(`  ledger     ${r.ledger}`);
   if (r.commit) lines.push(`  commit     ${r.commit.slice(0, 12)}`);
   if (r.staged.length > 0) lines.push(`  staged     ${r.staged.join(', ')} (not committed: --no-commit)`);
+  if (r.rewrites.length > 0)
+    lines.push('', c.bold('Made safe for production'), ...r.rewrites.map((w) => `  ${w}`));
   if (r.dryRun) {
-    lines.push('', c.bold('migration.sql'), indent(r.sql), c.bold('down.sql'), indent(r.down));
+    lines.push(
+      '',
+      c.bold('migration.sql'),
+      indent(r.sql),
+      c.bold('down.sql'),
+      indent(r.down),
+      c.bold('verify.sql'),
+      indent(r.verify),
+    );
   }
   lines.push('', ...renderLintSection(c, r.lint));
   lines.push('', c.bold('Next'), ...r.next.map((step, i) => `  ${i + 1}. ${step}`));

@@ -34,7 +34,7 @@ describe('hotfix start (no database needed)', () => {
     dir = project();
   });
 
-  it('--sql: branch, migration with that SQL, down.sql template, ledger, one commit, checklist', async () => {
+  it('--sql: branch, migration with that SQL in its safe form, down.sql template, verify.sql, ledger, one commit, checklist', async () => {
     const sql = sqlFile();
     const run = await runHotfix(dir, [
       'start',
@@ -51,7 +51,11 @@ describe('hotfix start (no database needed)', () => {
     const migration = added[0]!;
     expect(migration).toMatch(/^\d{14}_add_order_index$/);
     const folder = path.join(dir, 'prisma', 'migrations', migration);
-    expect(readFileSync(path.join(folder, 'migration.sql'), 'utf8')).toBe(readFileSync(sql, 'utf8'));
+    // An index on an existing table is built CONCURRENTLY (alone in its migration, so no SET preamble).
+    expect(readFileSync(path.join(folder, 'migration.sql'), 'utf8')).toBe(
+      readFileSync(sql, 'utf8').replace('CREATE INDEX', 'CREATE INDEX CONCURRENTLY'),
+    );
+    expect(readFileSync(path.join(folder, 'verify.sql'), 'utf8')).toMatch(/^-- hotfix:verify\n/);
     expect(readFileSync(path.join(folder, 'down.sql'), 'utf8')).toMatch(/^-- hotfix:down-template/);
     const ledger = JSON.parse(readFileSync(path.join(dir, '.hotfix', 'add-order-index.json'), 'utf8'));
     expect(ledger).toMatchObject({
@@ -82,6 +86,7 @@ describe('hotfix start (no database needed)', () => {
         '.hotfix/add-order-index.json',
         `prisma/migrations/${migration}/down.sql`,
         `prisma/migrations/${migration}/migration.sql`,
+        `prisma/migrations/${migration}/verify.sql`,
       ].sort(),
     );
     expect(run.stdout).toContain('Started hotfix add-order-index');
@@ -90,8 +95,8 @@ describe('hotfix start (no database needed)', () => {
     expect(run.stdout).toContain('[ ] Fresh production backup taken');
   });
 
-  it('--timeouts wraps the SQL; start lints what it writes and records it; hotfix lint exits 1 on errors', async () => {
-    const run = await runHotfix(dir, [
+  it('--timeouts wraps the SQL; what cannot be made safe stops start unless accepted; hotfix lint exits 1 on errors', async () => {
+    const args = [
       'start',
       'purge',
       '--sql',
@@ -99,7 +104,15 @@ describe('hotfix start (no database needed)', () => {
       '--timeouts',
       '--lock-timeout',
       '3s',
-    ]);
+    ];
+    const before = snapshot(dir);
+    const unsafe = await runHotfix(dir, args);
+    expect(unsafe.exitCode, unsafe.stderr).toBe(1);
+    expect(unsafe.stderr).toContain('START_UNSAFE');
+    expect(unsafe.stderr).toContain('delete-without-where');
+    expect(unsafe.stderr).toContain('--accept-risk --reason');
+    expect(snapshot(dir)).toEqual(before);
+    const run = await runHotfix(dir, [...args, '--accept-risk', '--reason', 'Order is a 3-row test table']);
     expect(run.exitCode, run.stderr).toBe(0);
     const migration = migrationsOf(dir).find((m) => m.endsWith('_purge'))!;
     const sql = readFileSync(path.join(dir, 'prisma', 'migrations', migration, 'migration.sql'), 'utf8');
@@ -113,7 +126,7 @@ describe('hotfix start (no database needed)', () => {
     expect(ledger.events[2]).toMatchObject({
       type: 'linted',
       outcome: 'failed',
-      details: { errors: 1, rules: ['delete-without-where'] },
+      details: { errors: 1, rules: ['delete-without-where'], acceptedRisk: ['delete-without-where'] },
     });
 
     const lint = await runHotfix(dir, ['lint', '--json']);
@@ -155,7 +168,9 @@ describe('hotfix start (no database needed)', () => {
     const staged = git(dir, 'diff', '--cached', '--name-only').split('\n').sort();
     expect(staged).toEqual(
       [...doc.staged]
-        .flatMap((p: string) => (p.endsWith('.json') ? [p] : [`${p}/down.sql`, `${p}/migration.sql`]))
+        .flatMap((p: string) =>
+          p.endsWith('.json') ? [p] : [`${p}/down.sql`, `${p}/migration.sql`, `${p}/verify.sql`],
+        )
         .sort(),
     );
     expect(readFileSync(path.join(dir, doc.migration.sqlPath), 'utf8')).toMatch(
@@ -174,7 +189,8 @@ describe('hotfix start (no database needed)', () => {
     ]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toContain('Dry run');
-    expect(run.stdout).toContain('CREATE INDEX "x" ON "Order"("id");');
+    expect(run.stdout).toContain('CREATE INDEX CONCURRENTLY "x" ON "Order"("id");');
+    expect(run.stdout).toContain('CREATE INDEX -> CREATE INDEX CONCURRENTLY');
     expect(snapshot(dir)).toEqual(before);
   });
 

@@ -21,8 +21,16 @@ export function checkStartArgs(args: {
   sqlFile?: string | undefined;
   fromSchema?: boolean | undefined;
   timeouts?: Timeouts | undefined;
+  acceptRisk?: boolean | undefined;
+  reason?: string | undefined;
 }): string {
   const name = validateHotfixName(args.name);
+  if (args.acceptRisk && !args.reason) {
+    throw usageError(
+      'ACCEPT_RISK_NEEDS_REASON',
+      '--accept-risk needs --reason TEXT: the ledger records why the risk was accepted.',
+    );
+  }
   if (args.sqlFile !== undefined && args.fromSchema) {
     throw usageError(
       'CONFLICTING_SOURCES',
@@ -218,6 +226,14 @@ export interface StartRecord {
   sqlFileName: string | undefined;
   timeouts: Timeouts | undefined;
   lint: { errors: number; details: Record<string, unknown> };
+  /** Rules whose error findings start was told to accept (--accept-risk --reason). */
+  acceptedRisk?: string[] | undefined;
+  /** Every folder the hotfix writes (the first is `migrationName`), with its checksums. */
+  parts?:
+    | { name: string; checksum: string; verifyChecksum: string | undefined; why: string | undefined }[]
+    | undefined;
+  /** What start changed to make the SQL safe. */
+  rewrites?: string[] | undefined;
 }
 
 export function startLedger(r: StartRecord): LedgerFile {
@@ -229,25 +245,34 @@ export function startLedger(r: StartRecord): LedgerFile {
       outcome: 'ok',
       details: { base: r.base, branch: r.branch ?? null, host: r.host },
     },
-    {
+    ...(r.parts && r.parts.length > 0
+      ? r.parts
+      : [{ name: r.migrationName, checksum: r.checksum, verifyChecksum: undefined, why: undefined }]
+    ).map((part, k): NewEvent => ({
       ...common,
       type: 'migration-created',
       outcome: 'ok',
-      migration: r.migrationName,
-      checksum: r.checksum,
+      migration: part.name,
+      checksum: part.checksum,
       details: {
         source: r.files.source,
         down: r.files.downSource,
         ...(r.sqlFileName ? { sqlFile: r.sqlFileName } : {}),
         ...(r.timeouts && r.files.source !== 'template' ? { timeouts: r.timeouts } : {}),
+        ...(part.verifyChecksum ? { verifyChecksum: part.verifyChecksum } : {}),
+        ...(k > 0 ? { part: k + 1, why: part.why ?? null } : {}),
+        ...(k === 0 && r.rewrites && r.rewrites.length > 0 ? { rewrites: r.rewrites } : {}),
       },
-    },
+    })),
     {
       ...common,
       type: 'linted',
       outcome: r.lint.errors > 0 ? 'failed' : 'ok',
       migration: r.migrationName,
-      details: r.lint.details,
+      details: {
+        ...r.lint.details,
+        ...(r.acceptedRisk && r.acceptedRisk.length > 0 ? { acceptedRisk: r.acceptedRisk } : {}),
+      },
     },
   ];
   return createLedger(

@@ -29,7 +29,7 @@ export function acceptances(file: LedgerFile, protectedEnvs: ReadonlySet<string>
   }
   for (const e of file.events) {
     const rules = e.details?.acceptedRisk;
-    if (e.type !== 'intent' || !Array.isArray(rules)) continue;
+    if ((e.type !== 'intent' && e.type !== 'linted') || !Array.isArray(rules)) continue;
     out.push({
       why: `risk accepted for ${e.command} on ${e.env?.name ?? '?'} by ${e.actor} at ${e.at}${e.reason ? `: "${e.reason}"` : ''}`,
       rules: rules.filter((r): r is string => typeof r === 'string'),
