@@ -6,6 +6,7 @@ import { ExitCode, HotfixError, isHotfixError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
 import { errorJson, makeChalk, renderError } from '../ui/render.js';
 import type { CliKit } from './kit.js';
+import * as checklist from './checklist.js';
 import * as deploy from './deploy.js';
 import * as lint from './lint.js';
 import * as resolve from './resolve.js';
@@ -96,7 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       exitCode = exitCodeOf ? exitCodeOf(result) : ExitCode.ok;
     },
   };
-  for (const command of [start, status, resolve, deploy, lint, rollback, verify])
+  for (const command of [start, status, resolve, deploy, lint, rollback, verify, checklist])
     command.register(program, kit);
 
   try {

@@ -1,4 +1,4 @@
-import { checklist, type ChecklistItem } from '../core/checklists.js';
+import { ledgerChecklist, type ChecklistItem } from '../core/checklists.js';
 import { deriveState } from '../core/ledger.js';
 import { DEFAULT_TIMEOUTS } from '../core/lint/index.js';
 import { checkTimeouts } from '../core/lint/preamble.js';
@@ -85,6 +85,8 @@ function finish(s: Session, result: RollbackResult): RollbackResult {
   return {
     ...result,
     next,
-    checklist: checklist('rollback', state, { environments: Object.keys(s.config.environments) }),
+    checklist: ledgerChecklist('rollback', s.rec.file(), {
+      environments: Object.keys(s.config.environments),
+    }),
   };
 }

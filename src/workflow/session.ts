@@ -9,8 +9,8 @@ import { openPrisma, type Prisma } from '../adapters/prisma.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
 import { openIntent, outcomeRowOf, settleIntent, type Intent } from '../core/intent.js';
-import { checklist, type ChecklistPhase } from '../core/checklists.js';
-import { appendEvents, deriveState, type LedgerFile } from '../core/ledger.js';
+import { ledgerChecklist, type ChecklistPhase } from '../core/checklists.js';
+import { appendEvents, type LedgerFile } from '../core/ledger.js';
 import { migrationState, rowState, type DbMigrationState } from '../core/migration-state.js';
 import { validateHotfixName } from '../core/names.js';
 import type { EnvFacts, EventBody } from '../core/plan/types.js';
@@ -51,7 +51,7 @@ export function runFacts(s: Session, commit: string | null, phase: ChecklistPhas
     dryRun: s.input.dryRun === true,
     reconciled: s.reconciled,
     commit,
-    checklist: checklist(phase, deriveState(s.rec.file()), {
+    checklist: ledgerChecklist(phase, s.rec.file(), {
       environments: Object.keys(s.config.environments),
     }),
   };

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { loadConfig } from '../adapters/config-loader.js';
+import { acquireLock, type Lock } from '../adapters/fs-safe.js';
+import { openGit, type Git } from '../adapters/git.js';
+import { openLedgerStore, type LedgerEntry, type LedgerStore } from '../adapters/ledger-store.js';
+import type { HotfixConfig } from '../core/config.js';
+import { usageError } from '../core/errors.js';
+import { appendEvents, type LedgerFile, type NewEvent } from '../core/ledger.js';
+import type { Deps } from './deps.js';
+
+/**
+ * What the commands that read or record a hotfix without touching a database share
+ * (checklist, finish, report, notify): the repository, the config and the ledgers.
+ */
+export interface Project {
+  git: Git;
+  projectRoot: string;
+  config: HotfixConfig;
+  store: LedgerStore;
+}
+
+export async function openProject(deps: Deps): Promise<Project> {
+  const git = await openGit(deps.cwd, deps.exec);
+  const projectRoot = path.resolve(deps.cwd);
+  const config = await loadConfig(projectRoot, deps.configPath);
+  return { git, projectRoot, config, store: openLedgerStore(git, projectRoot) };
+}
+
+/** A hotfix's ledger: the working tree's, or the one on a local hotfix/* branch. */
+export async function findHotfix(p: Project, name: string): Promise<LedgerEntry> {
+  const found = (await p.store.listAll()).find((entry) => entry.file.name === name);
+  if (!found) {
+    throw usageError(
+      'UNKNOWN_HOTFIX',
+      `No hotfix named "${name}" in .hotfix/ or on a local hotfix/* branch.`,
+      { hint: 'List them with: hotfix status' },
+    );
+  }
+  return found;
+}
+
+/** Who records events: git's user.email, else the login name. */
+export async function actorOf(git: Git, deps: Deps): Promise<string> {
+  return (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
+}
+
+/** Takes the repository's hotfix lock (`.git/hotfix.lock`) for `label`. */
+export async function lockRepo(git: Git, label: string): Promise<Lock> {
+  return acquireLock(path.join(await git.commonDir(), 'hotfix.lock'), label);
+}
+
+/**
+ * Appends events to the working tree's ledger, writes it crash-safe and commits it (or leaves it
+ * staged with `commit: false`). Returns the new file and the commit.
+ */
+export async function recordEvents(
+  p: Project,
+  file: LedgerFile,
+  events: readonly NewEvent[],
+  opts: { commit: boolean; message: string },
+): Promise<{ file: LedgerFile; commit: string | null }> {
+  const next = appendEvents(file, events);
+  await p.store.write(next);
+  const rel = p.store.relativePath(file.name);
+  await p.git.add([rel]);
+  return { file: next, commit: opts.commit ? await p.git.commit(opts.message, [rel]) : null };
+}
