@@ -8,6 +8,7 @@ import { errorJson, makeChalk, renderError } from '../ui/render.js';
 import type { CliKit } from './kit.js';
 import * as checklist from './checklist.js';
 import * as deploy from './deploy.js';
+import * as finish from './finish.js';
 import * as lint from './lint.js';
 import * as resolve from './resolve.js';
 import * as rollback from './rollback.js';
@@ -97,7 +98,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       exitCode = exitCodeOf ? exitCodeOf(result) : ExitCode.ok;
     },
   };
-  for (const command of [start, status, resolve, deploy, lint, rollback, verify, checklist])
+  for (const command of [start, status, resolve, deploy, lint, rollback, verify, checklist, finish])
     command.register(program, kit);
 
   try {
