@@ -76,7 +76,8 @@ function finish(s: Session, result: RollbackResult): RollbackResult {
       (e) => e.name !== env && (e.state === 'deployed' || e.state === 'resolved'),
     ))
       next.push(`${other.name} still has ${s.migration}: hotfix rollback ${name} --env ${other.name}`);
-    const branch = s.rec.file().branch;
+    // After finish the revert lives on a branch of its own (core/plan/revert-branch.ts).
+    const branch = `${s.rec.file().branch}${state.phase === 'finished' ? '-revert' : ''}`;
     next.push(
       `Merge ${branch} back with ${result.revert.migration}: environments that never had the hotfix apply it and its revert in order.`,
     );
