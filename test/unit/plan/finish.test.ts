@@ -143,7 +143,7 @@ describe('planFinish', () => {
       code: 'NO_REMOTE',
     },
   ])('refused: $state (exit 2)', ({ o, code }) => {
-    const e = refusal(() => planFinish(facts(o as Options)));
+    const e = refusal(() => planFinish(facts(o)));
     expect([e.code, e.exitCode]).toEqual([code, 2]);
   });
 });
