@@ -10,6 +10,7 @@ import * as checklist from './checklist.js';
 import * as deploy from './deploy.js';
 import * as finish from './finish.js';
 import * as lint from './lint.js';
+import * as report from './report.js';
 import * as resolve from './resolve.js';
 import * as rollback from './rollback.js';
 import * as start from './start.js';
@@ -98,7 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       exitCode = exitCodeOf ? exitCodeOf(result) : ExitCode.ok;
     },
   };
-  for (const command of [start, status, resolve, deploy, lint, rollback, verify, checklist, finish])
+  for (const command of [start, status, resolve, deploy, lint, rollback, verify, checklist, finish, report])
     command.register(program, kit);
 
   try {

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { readIfExists } from '../adapters/fs-safe.js';
 import type { LedgerEntry } from '../adapters/ledger-store.js';
 import {
   CHECKLIST_PHASES,
@@ -16,13 +14,13 @@ import { usageError } from '../core/errors.js';
 import { deriveState } from '../core/ledger.js';
 import { validateHotfixName } from '../core/names.js';
 import { isDownTemplate } from '../core/templates.js';
-import { relativeTo } from '../core/text.js';
 import type { Deps } from '../workflow/deps.js';
 import {
   actorOf,
   findHotfix,
   lockRepo,
   openProject,
+  readHotfixFile,
   recordEvents,
   type Project,
 } from '../workflow/project.js';
@@ -120,10 +118,7 @@ async function view(
 /** down.sql written (not the template), read where the ledger is (working tree or branch). */
 async function downWritten(p: Project, entry: LedgerEntry | undefined): Promise<boolean | undefined> {
   if (!entry) return undefined;
-  const file = path.resolve(p.projectRoot, p.config.migrations, entry.file.migration, 'down.sql');
-  const text = entry.onBranch
-    ? await p.git.show(entry.onBranch, relativeTo(p.git.root, file))
-    : await readIfExists(file);
+  const text = await readHotfixFile(p, entry, `${p.config.migrations}/${entry.file.migration}/down.sql`);
   return text !== undefined && !isDownTemplate(text);
 }
 

@@ -1,5 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { ChecklistResult } from '../commands/checklist.js';
+import type { NotifyResult } from '../commands/notify.js';
+import type { ReportResult } from '../commands/report.js';
 import { renderChecklist } from './render.js';
 
 /** `hotfix checklist`: the phase's items, then what to run next. */
@@ -21,4 +23,16 @@ export function renderChecklistResult(c: ChalkInstance, r: ChecklistResult): str
       : `${c.bold('Next:')} every item of this phase is done.`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** `hotfix report`: the Markdown itself, or where it was written. */
+export function renderReport(_c: ChalkInstance, r: ReportResult): string {
+  if (!r.written) return r.markdown;
+  const prompts = r.markdown.split('\n').filter((l) => l.startsWith('> **[to fill in]**')).length;
+  return `Wrote ${r.written}: ${r.timeline.length} timeline entries, ${prompts} section(s) marked [to fill in].\n`;
+}
+
+/** `hotfix notify`: the message only, ready to paste. */
+export function renderNotice(_c: ChalkInstance, r: NotifyResult): string {
+  return r.text;
 }

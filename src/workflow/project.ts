@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { loadConfig } from '../adapters/config-loader.js';
-import { acquireLock, type Lock } from '../adapters/fs-safe.js';
+import { acquireLock, readIfExists, type Lock } from '../adapters/fs-safe.js';
 import { openGit, type Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerEntry, type LedgerStore } from '../adapters/ledger-store.js';
 import type { HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
 import { appendEvents, type LedgerFile, type NewEvent } from '../core/ledger.js';
+import { relativeTo } from '../core/text.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -64,4 +65,17 @@ export async function recordEvents(
   const rel = p.store.relativePath(file.name);
   await p.git.add([rel]);
   return { file: next, commit: opts.commit ? await p.git.commit(opts.message, [rel]) : null };
+}
+
+/**
+ * A file of the hotfix (relative to the project root), read where its ledger is: the working
+ * tree, or the hotfix branch through git. Undefined when it does not exist there.
+ */
+export async function readHotfixFile(
+  p: Project,
+  entry: LedgerEntry,
+  rel: string,
+): Promise<string | undefined> {
+  const file = path.resolve(p.projectRoot, rel);
+  return entry.onBranch ? p.git.show(entry.onBranch, relativeTo(p.git.root, file)) : readIfExists(file);
 }
