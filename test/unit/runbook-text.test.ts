@@ -4,14 +4,10 @@ import { defaultPhase, notice } from '../../src/core/notify.js';
 import { timeline } from '../../src/core/timeline.js';
 import { withVersion } from '../../src/core/version-file.js';
 
-const ev = (at: string, e: Partial<NewEvent> = {}): NewEvent => ({
-  type: 'started',
-  at,
-  actor: 'a@x',
-  command: 'start',
-  outcome: 'ok',
-  ...e,
-});
+const started: NewEvent = { type: 'started', at: '', actor: 'a@x', command: 'start', outcome: 'ok' };
+
+/** An event at `at` (a started event unless `e` says otherwise). */
+const ev = (at: string, e: Partial<NewEvent> = {}): NewEvent => ({ ...started, at, ...e });
 const prod = { name: 'production', fingerprint: '1'.repeat(12) };
 const file = (events: NewEvent[]) =>
   createLedger(
