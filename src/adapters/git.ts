@@ -31,7 +31,24 @@ export interface Git {
   commonDir(): Promise<string>;
   /** The commit `ref` names (e.g. `refs/remotes/origin/main`), or undefined when there is none. */
   resolveRef(ref: string): Promise<string | undefined>;
+  /** Whether `commit` is an ancestor of (or equal to) `of`. */
+  isAncestor(commit: string, of: string): Promise<boolean>;
+  /**
+   * Merges `branch` into the current branch with a merge commit. A conflict is a result, and
+   * the repository is left mid-merge for a person; any other failure throws.
+   */
+  merge(branch: string, message: string): Promise<MergeResult>;
+  /** A merge is in progress (MERGE_HEAD exists): someone has a conflict to finish. */
+  mergeInProgress(): Promise<boolean>;
+  /** An annotated tag at HEAD. */
+  tag(name: string, message: string): Promise<void>;
+  /** Pushes refs (branches, `refs/tags/<t>`) to `remote`. */
+  push(remote: string, refs: readonly string[]): Promise<void>;
+  /** Names of the configured remotes. */
+  remotes(): Promise<string[]>;
 }
+
+export type MergeResult = { merged: true; commit: string } | { merged: false; conflicts: string[] };
 
 /** Runs `git <args>` in one folder; a non-zero exit is a result, only "could not run" throws. */
 type Run = (args: readonly string[]) => Promise<ExecResult>;
@@ -198,6 +215,40 @@ async function commonDir(run: Run): Promise<string> {
   return out.trim();
 }
 
+async function isAncestor(run: Run, commit: string, of: string): Promise<boolean> {
+  const result = await run(['merge-base', '--is-ancestor', commit, of]);
+  if (result.exitCode === 1) return false;
+  stdoutOf('merge-base', result);
+  return true;
+}
+
+async function merge(run: Run, branch: string, message: string): Promise<MergeResult> {
+  const result = await run(['merge', '--no-ff', '--no-edit', '-m', message, '--end-of-options', branch]);
+  if (result.exitCode === 0) {
+    return {
+      merged: true,
+      commit: stdoutOf('rev-parse', await run(['rev-parse', '--verify', 'HEAD'])).trim(),
+    };
+  }
+  // A conflict leaves MERGE_HEAD and unmerged paths; anything else (a dirty file in the way,
+  // an unknown branch) is git's own failure.
+  const conflicts = stdoutOf('diff', await run(['diff', '--name-only', '--diff-filter=U', '-z']))
+    .split('\0')
+    .filter(Boolean);
+  if ((await verifyObject(run, 'MERGE_HEAD')) !== undefined && conflicts.length > 0) {
+    return { merged: false, conflicts };
+  }
+  throw failed('merge', result);
+}
+
+async function tag(run: Run, name: string, message: string): Promise<void> {
+  stdoutOf('tag', await run(['tag', '-a', '-m', message, '--', name]));
+}
+
+async function push(run: Run, remote: string, refs: readonly string[]): Promise<void> {
+  stdoutOf('push', await run(['push', '--end-of-options', remote, ...refs]));
+}
+
 /**
  * Opens the repository that contains `cwd`, running git through `exec` (the gateway, or a test's
  * fake). A clear usage error when the folder is missing or not in a repository.
@@ -227,5 +278,14 @@ export async function openGit(cwd: string, exec: Exec): Promise<Git> {
     localBranches: (pattern) => localBranches(run, pattern),
     commonDir: () => commonDir(run),
     resolveRef: (ref) => verifyObject(run, `${ref}^{commit}`),
+    isAncestor: (commit, of) => isAncestor(run, commit, of),
+    merge: (branch, message) => merge(run, branch, message),
+    mergeInProgress: async () => (await verifyObject(run, 'MERGE_HEAD')) !== undefined,
+    tag: (name, message) => tag(run, name, message),
+    push: (remote, refs) => push(run, remote, refs),
+    remotes: async () =>
+      stdoutOf('remote', await run(['remote']))
+        .split('\n')
+        .filter(Boolean),
   };
 }

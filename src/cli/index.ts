@@ -9,8 +9,11 @@ import { errorJson, makeChalk, renderError } from '../ui/render.js';
 import { addHelp, PROGRAM_HELP } from './help.js';
 import type { CliKit } from './kit.js';
 import { helpPointer, requestedFormat, usageFailure, type OutputFormat } from './usage.js';
+import * as checklist from './checklist.js';
 import * as deploy from './deploy.js';
+import * as finish from './finish.js';
 import * as lint from './lint.js';
+import * as report from './report.js';
 import * as resolve from './resolve.js';
 import * as rollback from './rollback.js';
 import * as start from './start.js';
@@ -118,7 +121,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     mask: (text) => redact(text, secrets),
   };
   addHelp(program, PROGRAM_HELP);
-  for (const command of [start, status, resolve, deploy, lint, rollback, verify])
+  for (const command of [start, status, resolve, deploy, lint, rollback, verify, checklist, finish, report])
     command.register(program, kit);
   const textErrors = format === 'text';
   if (textErrors) program.showHelpAfterError(`(run ${helpPointer(undefined)} for usage)`);

@@ -1,4 +1,4 @@
-import { checklist, type ChecklistItem } from '../core/checklists.js';
+import { ledgerChecklist, type ChecklistItem } from '../core/checklists.js';
 import { deriveState } from '../core/ledger.js';
 import { DEFAULT_TIMEOUTS } from '../core/lint/index.js';
 import { checkTimeouts } from '../core/lint/preamble.js';
@@ -76,7 +76,8 @@ function finish(s: Session, result: RollbackResult): RollbackResult {
       (e) => e.name !== env && (e.state === 'deployed' || e.state === 'resolved'),
     ))
       next.push(`${other.name} still has ${s.migration}: hotfix rollback ${name} --env ${other.name}`);
-    const branch = s.rec.file().branch;
+    // After finish the revert lives on a branch of its own (core/plan/revert-branch.ts).
+    const branch = `${s.rec.file().branch}${state.phase === 'finished' ? '-revert' : ''}`;
     next.push(
       `Merge ${branch} back with ${result.revert.migration}: environments that never had the hotfix apply it and its revert in order.`,
     );
@@ -85,6 +86,8 @@ function finish(s: Session, result: RollbackResult): RollbackResult {
   return {
     ...result,
     next,
-    checklist: checklist('rollback', state, { environments: Object.keys(s.config.environments) }),
+    checklist: ledgerChecklist('rollback', s.rec.file(), {
+      environments: Object.keys(s.config.environments),
+    }),
   };
 }

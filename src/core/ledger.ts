@@ -16,6 +16,12 @@ export const EVENT_TYPES = [
   'rolled-forward',
   'verified',
   'finished',
+  /**
+   * A checklist item a person ticked (`hotfix checklist --done`): details {phase, item, note}.
+   * Added without a schemaVersion bump: no file without it changes meaning, and a tool from
+   * before it refuses such a file as invalid (exit 3, "invalid option") instead of misreading it.
+   */
+  'checked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -27,7 +27,7 @@ function step(c: ChalkInstance, s: Step): string {
     case 'confirm':
       return s.given ? `confirmed with --yes: ${s.question}` : `ask: ${s.question} (or --yes)`;
     case 'write-migration':
-      return `write and commit ${s.path}`;
+      return `${s.createBranch ? `create branch ${s.createBranch.name} from ${s.createBranch.from}, then ` : ''}write and commit ${s.path}`;
     case 'recorded':
       return [
         `record the intent (${s.action}), then:`,

@@ -22,7 +22,11 @@ export function makeChalk(
 export function renderChecklist(c: ChalkInstance, phase: ChecklistPhase, items: ChecklistItem[]): string[] {
   return [
     c.bold(CHECKLIST_TITLES[phase]),
-    ...items.map((item) => (item.done ? `  ${c.green('[x]')} ${item.text}` : `  [ ] ${item.text}`)),
+    ...items.map((item) =>
+      item.done
+        ? `  ${c.green('[x]')} ${item.text}${item.tick ? c.dim(` (${item.tick.actor}, ${item.tick.at}${item.tick.note ? `: ${item.tick.note}` : ''})`) : ''}`
+        : `  [ ] ${item.text}`,
+    ),
   ];
 }
 

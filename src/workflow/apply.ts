@@ -85,6 +85,7 @@ async function writeMigration(
     throw new Error(`write-migration: ${step.path} is not in ${step.migration}`);
   const toGit = (p: string) => toPosix(path.relative(s.git.root, path.resolve(s.projectRoot, p)));
   const paths = [toGit(dir), ...step.alsoCommit.map(toGit)];
+  if (step.createBranch) await createRevertBranch(s, step.createBranch);
   await fs.mkdir(dir, { recursive: false });
   try {
     await fs.writeFile(file, step.sql, { flag: 'wx' });
@@ -100,4 +101,15 @@ async function writeMigration(
       { hint: 'Fix the cause (a git hook?) and run the rollback again.', cause },
     );
   }
+}
+
+/** After finish the hotfix branch is gone: the revert goes on hotfix/<name>-revert from the base. */
+async function createRevertBranch(s: Session, b: { name: string; from: string }): Promise<void> {
+  if (await s.git.branchExists(b.name)) {
+    throw usageError('REVERT_BRANCH_EXISTS', `Branch ${b.name} already exists.`, {
+      hint: `git checkout ${b.name}, then run the rollback again (or delete the branch if it is stale).`,
+    });
+  }
+  await s.git.createBranch(b.name, b.from);
+  s.deps.progress?.(`created branch ${b.name} from ${b.from} for the revert migration`);
 }

@@ -1,19 +1,28 @@
 import path from 'node:path';
 import { findProjectRoot, loadConfig } from '../adapters/config-loader.js';
+import { acquireLock, readIfExists, type Lock } from '../adapters/fs-safe.js';
 import { openGit, type Git } from '../adapters/git.js';
+import { openLedgerStore, type LedgerEntry, type LedgerStore } from '../adapters/ledger-store.js';
 import type { HotfixConfig } from '../core/config.js';
+import { usageError } from '../core/errors.js';
+import { appendEvents, type LedgerFile, type NewEvent } from '../core/ledger.js';
+import { relativeTo } from '../core/text.js';
 import type { Deps } from './deps.js';
 
+/** The repository, the project in it, its config and its ledgers: what every command starts from. */
 export interface Project {
   git: Git;
   /** The folder that holds hotfix.config.json, .hotfix/ and the Prisma project. */
   root: string;
+  /** The same folder (the name the commands that read ledgers use). */
+  projectRoot: string;
   config: HotfixConfig;
+  store: LedgerStore;
 }
 
 /**
- * The repository and the project in it, found from wherever the command was started (the
- * project root, prisma/, src/...), so that no command mistakes a subfolder for an empty project.
+ * Finds the project from wherever the command was started (the project root, prisma/, src/...),
+ * so that no command mistakes a subfolder for an empty project.
  */
 export async function openProject(deps: Deps): Promise<Project> {
   const git = await openGit(deps.cwd, deps.exec);
@@ -23,5 +32,58 @@ export async function openProject(deps: Deps): Promise<Project> {
     root,
     deps.configPath ? path.resolve(deps.cwd, deps.configPath) : undefined,
   );
-  return { git, root, config };
+  return { git, root, projectRoot: root, config, store: openLedgerStore(git, root) };
+}
+
+/** A hotfix's ledger: the working tree's, or the one on a local hotfix/* branch. */
+export async function findHotfix(p: Project, name: string): Promise<LedgerEntry> {
+  const found = (await p.store.listAll()).find((entry) => entry.file.name === name);
+  if (!found) {
+    throw usageError(
+      'UNKNOWN_HOTFIX',
+      `No hotfix named "${name}" in .hotfix/ or on a local hotfix/* branch.`,
+      { hint: 'List them with: hotfix status' },
+    );
+  }
+  return found;
+}
+
+/** Who records events: git's user.email, else the login name. */
+export async function actorOf(git: Git, deps: Deps): Promise<string> {
+  return (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
+}
+
+/** Takes the repository's hotfix lock (`.git/hotfix.lock`) for `label`. */
+export async function lockRepo(git: Git, label: string): Promise<Lock> {
+  return acquireLock(path.join(await git.commonDir(), 'hotfix.lock'), label);
+}
+
+/**
+ * Appends events to the working tree's ledger, writes it crash-safe and commits it (or leaves it
+ * staged with `commit: false`). Returns the new file and the commit.
+ */
+export async function recordEvents(
+  p: Project,
+  file: LedgerFile,
+  events: readonly NewEvent[],
+  opts: { commit: boolean; message: string },
+): Promise<{ file: LedgerFile; commit: string | null }> {
+  const next = appendEvents(file, events);
+  await p.store.write(next);
+  const rel = p.store.relativePath(file.name);
+  await p.git.add([rel]);
+  return { file: next, commit: opts.commit ? await p.git.commit(opts.message, [rel]) : null };
+}
+
+/**
+ * A file of the hotfix (relative to the project root), read where its ledger is: the working
+ * tree, or the hotfix branch through git. Undefined when it does not exist there.
+ */
+export async function readHotfixFile(
+  p: Project,
+  entry: LedgerEntry,
+  rel: string,
+): Promise<string | undefined> {
+  const file = path.resolve(p.projectRoot, rel);
+  return entry.onBranch ? p.git.show(entry.onBranch, relativeTo(p.git.root, file)) : readIfExists(file);
 }

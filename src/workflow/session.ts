@@ -9,7 +9,7 @@ import { openPrisma, type Prisma } from '../adapters/prisma.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
 import { openIntent, outcomeRowsOf, settleIntent, type Intent } from '../core/intent.js';
-import { checklist, type ChecklistPhase } from '../core/checklists.js';
+import { ledgerChecklist, type ChecklistPhase } from '../core/checklists.js';
 import { appendEvents, deriveState, type LedgerFile } from '../core/ledger.js';
 import {
   migrationState,
@@ -56,7 +56,7 @@ export function runFacts(s: Session, commit: string | null, phase: ChecklistPhas
     dryRun: s.input.dryRun === true,
     reconciled: s.reconciled,
     commit,
-    checklist: checklist(phase, deriveState(s.rec.file()), {
+    checklist: ledgerChecklist(phase, s.rec.file(), {
       environments: Object.keys(s.config.environments),
     }),
   };

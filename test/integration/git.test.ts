@@ -157,6 +157,43 @@ describe('openGit on real repositories', () => {
     expect(await g.resolveRef('refs/remotes/origin/main')).toBe(head);
   });
 
+  it('merge: a merge commit, or the conflicted files with the repository left mid-merge; isAncestor', async () => {
+    const dir = repo({ 'a.txt': 'a\n' });
+    const g = await openGit(dir, exec);
+    git(dir, 'checkout', '-q', '-b', 'hotfix/x');
+    write(dir, 'a.txt', 'hotfix\n');
+    git(dir, 'commit', '-qam', 'hotfix');
+    git(dir, 'checkout', '-q', '-b', 'develop', 'main');
+    write(dir, 'a.txt', 'develop\n');
+    git(dir, 'commit', '-qam', 'develop');
+    git(dir, 'checkout', '-q', 'main');
+    expect(await g.isAncestor('hotfix/x', 'main')).toBe(false);
+    const merged = await g.merge('hotfix/x', 'Merge hotfix/x');
+    expect(merged).toMatchObject({ merged: true });
+    expect(git(dir, 'log', '-1', '--format=%s%n%P').split('\n')[1]!.split(' ')).toHaveLength(2);
+    expect(await g.isAncestor('hotfix/x', 'main')).toBe(true);
+    expect(await g.mergeInProgress()).toBe(false);
+    await g.checkout('develop');
+    expect(await g.merge('hotfix/x', 'Merge hotfix/x')).toEqual({ merged: false, conflicts: ['a.txt'] });
+    expect(await g.mergeInProgress()).toBe(true);
+    git(dir, 'merge', '--abort');
+    await expect(g.merge('no-such-branch', 'm')).rejects.toMatchObject({ code: 'GIT_FAILED' });
+  });
+
+  it('tag (annotated, at HEAD), remotes, push', async () => {
+    const dir = repo();
+    const remote = tempDir('hotfix-remote-');
+    git(remote, 'init', '-q', '--bare');
+    const g = await openGit(dir, exec);
+    expect(await g.remotes()).toEqual([]);
+    git(dir, 'remote', 'add', 'origin', remote);
+    expect(await g.remotes()).toEqual(['origin']);
+    await g.tag('v1.2.1', 'hotfix x');
+    expect(git(dir, 'cat-file', '-t', 'v1.2.1')).toBe('tag');
+    await g.push('origin', ['main', 'refs/tags/v1.2.1']);
+    expect(git(remote, 'rev-parse', 'v1.2.1^{commit}')).toBe(git(dir, 'rev-parse', 'HEAD'));
+  });
+
   it("a leftover .git/index.lock: commit fails with GIT_FAILED naming it, in git's words", async () => {
     const dir = repo();
     const g = await openGit(dir, exec);

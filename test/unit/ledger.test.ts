@@ -43,6 +43,23 @@ describe('ledger', () => {
     expect(parsed.schemaVersion).toBe(LEDGER_SCHEMA_VERSION);
   });
 
+  it('a checked event parses in schemaVersion 1 and changes no environment state', () => {
+    const f = file([
+      { ...base, type: 'checked', command: 'checklist', details: { phase: 'pre-deploy', item: 'team' } },
+    ]);
+    const parsed = parseLedger(serializeLedger(f), '.hotfix/fix.json');
+    expect(parsed.schemaVersion).toBe(1);
+    expect(deriveState(parsed)).toMatchObject({ phase: 'open', envs: [] });
+  });
+
+  it('an event type this version does not know is refused (exit 3), never skipped', () => {
+    const text = JSON.stringify({
+      ...file(),
+      events: [...file().events, { ...base, seq: 3, type: 'later' }],
+    });
+    expect(ledgerFailure(text).code).toBe('LEDGER_INVALID');
+  });
+
   it('appendEvents does not mutate its input', () => {
     const f = file();
     const next = appendEvents(f, [{ ...base, type: 'verified' }]);

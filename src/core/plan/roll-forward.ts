@@ -1,5 +1,6 @@
 import { sha256Hex } from '../checksum.js';
-import { findingsError, usageError } from '../errors.js';
+import { findingsError } from '../errors.js';
+import { revertBranch } from './revert-branch.js';
 import { planRevert } from './revert-sql.js';
 import {
   acceptedRisk,
@@ -90,14 +91,8 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
   const others = f.db.pending.filter((m) => m !== revert.migration);
   if (others.length > 0 && !f.includePending)
     throw otherPendingError('Applying the revert', env, others, 'the revert');
-  // The revert migration is committed on the hotfix branch, beside the hotfix it undoes.
-  if (created && f.currentBranch !== f.hotfix.branch) {
-    throw usageError(
-      'NOT_ON_HOTFIX_BRANCH',
-      `The revert migration belongs on the hotfix branch ${f.hotfix.branch}, and you are on ${f.currentBranch ?? 'a detached HEAD'}.`,
-      { hint: `git checkout ${f.hotfix.branch}, then run the rollback again.` },
-    );
-  }
+  // The hotfix branch while it is open; after finish, hotfix/<name>-revert from the base.
+  const home = created ? revertBranch(f) : undefined;
 
   const applies = [...others, revert.migration].sort();
   const lint = f.revertLint ?? null;
@@ -121,6 +116,7 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
             sql: revert.text,
             alsoCommit: downs.map((d) => d.path),
             message: `hotfix(${name}): ${revert.migration}, the revert of ${migration} (rollback on ${env})`,
+            ...(home?.create ? { createBranch: { name: home.branch, from: home.create.from } } : {}),
           },
         ]
       : []),

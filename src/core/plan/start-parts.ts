@@ -75,7 +75,8 @@ export function hotfixParts(p: PartsInput): { parts: HotfixPart[]; rewrites: str
       k === 0
         ? p.migrationName
         : `${migrationTimestamp(new Date(at + k * 1000))}_${migrationSlug(p.name)}_part${k + 1}`;
-    const header = part.why && form.parts.length > 1 ? `-- Part ${k + 1} of hotfix "${p.name}": ${part.why}\n` : '';
+    const header =
+      part.why && form.parts.length > 1 ? `-- Part ${k + 1} of hotfix "${p.name}": ${part.why}\n` : '';
     const sql = `${header}${part.sql}`;
     return {
       name,

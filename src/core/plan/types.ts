@@ -74,6 +74,8 @@ export type Step =
       /** Other files (relative to the project root) committed with it when changed. */
       alsoCommit: string[];
       message: string;
+      /** After finish: first create and check out this branch (hotfix/<name>-revert) from the base. */
+      createBranch?: { name: string; from: string };
     }
   /** Intent in the ledger, the actions, then the outcome confirmed from `_prisma_migrations`. */
   | {

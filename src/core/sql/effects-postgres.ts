@@ -215,5 +215,17 @@ export function pgAnalysis(node: Node, defaultSchema: string): Analysis {
     return unknownStatement('a RENAME');
   }
   const type = Object.keys(node)[0] ?? 'statement';
-  return unknownStatement(UNKNOWN_NOTES[type] ?? `a ${type.replace(/Stmt$/, '')} statement`);
+  const unknown = unknownStatement(UNKNOWN_NOTES[type] ?? `a ${type.replace(/Stmt$/, '')} statement`);
+  const target =
+    'InsertStmt' in node
+      ? node.InsertStmt.relation
+      : 'UpdateStmt' in node
+        ? node.UpdateStmt.relation
+        : 'DeleteStmt' in node
+          ? node.DeleteStmt.relation
+          : 'MergeStmt' in node
+            ? node.MergeStmt.relation
+            : undefined;
+  const t = rel(target);
+  return t ? { ...unknown, writes: { kind: 'table', ...t } } : unknown;
 }

@@ -98,9 +98,12 @@ export function sqliteAnalysis(code: string): Analysis {
     return unknownStatement('an ALTER TABLE');
   }
   const verb = /^\w+/.exec(code)?.[0]?.toUpperCase() ?? 'statement';
-  return unknownStatement(
-    ['INSERT', 'UPDATE', 'DELETE', 'REPLACE'].includes(verb)
-      ? `a data change (${verb})`
-      : `a ${verb} statement`,
-  );
+  if (!['INSERT', 'UPDATE', 'DELETE', 'REPLACE'].includes(verb))
+    return unknownStatement(`a ${verb} statement`);
+  const unknown = unknownStatement(`a data change (${verb})`);
+  m = new RegExp(
+    String.raw`^(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+${QUALIFIED}`,
+    'i',
+  ).exec(code);
+  return m ? { ...unknown, writes: { kind: 'table', caseless: true, name: idOf(m, 1) } } : unknown;
 }

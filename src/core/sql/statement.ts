@@ -24,10 +24,12 @@ export interface SqlStatement {
   concurrent: boolean;
   /** Why an unknown statement is unknown ("a data change (UPDATE)"). */
   note?: string | undefined;
+  /** The table whose rows a data change (INSERT, UPDATE, DELETE, MERGE) writes. */
+  writes?: DbObject | undefined;
 }
 
 /** What the dialect analyses (effects-postgres.ts, effects-sqlite.ts) say about a statement. */
-export type Analysis = Pick<SqlStatement, 'kind' | 'effects' | 'concurrent' | 'note'>;
+export type Analysis = Pick<SqlStatement, 'kind' | 'effects' | 'concurrent' | 'note' | 'writes'>;
 
 export const unknownStatement = (note: string, concurrent = false): Analysis => ({
   kind: 'unknown',

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { CliKit } from './kit.js';
+
+/** Registers `hotfix checklist`. */
+export function register(program: Command, kit: CliKit): void {
+  program
+    .command('checklist')
+    .description(
+      "a phase's checklist, ticked from the ledger, with the command that does the next item; --done ticks one a person did",
+    )
+    .argument('[name]', 'hotfix name (default: the only open one)')
+    .option(
+      '--phase <phase>',
+      'pre | deploy | post | rollback | merge-back (default: the phase the hotfix is in)',
+    )
+    .option('--done <item>', 'record that a person did this item (phase.item, e.g. pre-deploy.team)')
+    .option('--note <text>', 'with --done: what was done, recorded in the ledger')
+    .option('--no-commit', 'with --done: leave the ledger change staged instead of committing it')
+    .option('--json', 'print one JSON document on stdout')
+    .action(
+      async (
+        name: string | undefined,
+        opts: { phase?: string; done?: string; note?: string; commit: boolean; json?: boolean },
+      ) => {
+        const [{ checklistCommand }, { renderChecklistResult }] = await Promise.all([
+          import('../commands/checklist.js'),
+          import('../ui/runbook.js'),
+        ]);
+        kit.print(await checklistCommand({ ...opts, name }, kit.deps()), {
+          json: opts.json === true,
+          text: renderChecklistResult,
+        });
+      },
+    );
+}
