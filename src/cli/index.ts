@@ -14,6 +14,7 @@ import * as deploy from './deploy.js';
 import * as finish from './finish.js';
 import * as lint from './lint.js';
 import * as report from './report.js';
+import * as rehash from './rehash.js';
 import * as resolve from './resolve.js';
 import * as rollback from './rollback.js';
 import * as start from './start.js';
@@ -121,7 +122,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     mask: (text) => redact(text, secrets),
   };
   addHelp(program, PROGRAM_HELP);
-  for (const command of [start, status, resolve, deploy, lint, rollback, verify, checklist, finish, report])
+  for (const command of [
+    start,
+    status,
+    resolve,
+    deploy,
+    lint,
+    rollback,
+    verify,
+    checklist,
+    finish,
+    report,
+    rehash,
+  ])
     command.register(program, kit);
   const textErrors = format === 'text';
   if (textErrors) program.showHelpAfterError(`(run ${helpPointer(undefined)} for usage)`);

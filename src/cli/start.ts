@@ -4,7 +4,8 @@ import { addHelp, EXIT_INFRA, EXIT_LEDGER } from './help.js';
 import type { CliKit } from './kit.js';
 
 interface StartOptions {
-  timeouts: boolean;
+  /** undefined unless --timeouts or --no-timeouts was given: on by default. */
+  timeouts?: boolean;
   asIs?: boolean;
   acceptRisk?: boolean;
   lockTimeout: string;
@@ -73,9 +74,10 @@ export function register(program: Command, kit: CliKit): void {
           commit: opts.commit,
           dryRun: opts.dryRun === true,
           reason: opts.reason,
-          timeouts: opts.timeouts
-            ? { lockTimeout: opts.lockTimeout, statementTimeout: opts.statementTimeout }
-            : undefined,
+          timeouts:
+            opts.timeouts !== false
+              ? { lockTimeout: opts.lockTimeout, statementTimeout: opts.statementTimeout }
+              : undefined,
           asIs: opts.asIs === true,
           acceptRisk: opts.acceptRisk === true,
         },

@@ -13,6 +13,7 @@ import {
   type Session,
 } from '../workflow/session.js';
 import { lintFiles } from '../workflow/lint-gate.js';
+import { verifyQueryCount } from '../workflow/verify-sql.js';
 
 export interface DeployInput extends EnvCommandInput {
   includePending?: boolean;
@@ -25,6 +26,8 @@ export interface DeployResult extends DeployPlan {
   reconciled: string | null;
   commit: string | null;
   checklist: ChecklistItem[];
+  /** What verify.sql said after applying (null: not run). */
+  verifySql: string | null;
 }
 
 /** `hotfix deploy`: gather facts, plan, apply. */
@@ -34,7 +37,7 @@ export async function deploy(input: DeployInput, deps: Deps): Promise<DeployResu
   try {
     const plan = planDeploy(await gather(s, input));
     const applied = await applyPlan(s, plan.plan);
-    return { ...plan, ...runFacts(s, applied.commit, 'post-deploy') };
+    return { ...plan, ...runFacts(s, applied.commit, 'post-deploy'), verifySql: applied.verifySql };
   } finally {
     await s.close();
   }
@@ -65,5 +68,6 @@ async function gather(s: Session, input: DeployInput) {
     file: `${relDir}/${s.migration}/migration.sql`,
     includePending: input.includePending === true,
     acceptRisk: input.acceptRisk === true,
+    verifyQueries: await verifyQueryCount(s),
   };
 }

@@ -13,7 +13,6 @@ import { relativeTo } from '../core/text.js';
 import {
   applyStrict,
   checkEnvironment,
-  checkHotfixFiles,
   checkLockFile,
   checkMigrationFolders,
   countSeverities,
@@ -25,7 +24,6 @@ import {
   locate,
   mergeBackBranches,
   mergeCheckSkipped,
-  migrationSource,
   productionEnvs,
   reachedProduction,
   revertOf,
@@ -41,6 +39,7 @@ import { checkDrift } from '../workflow/drift.js';
 import { readMigrationFolders, readSchemaTexts } from '../workflow/project-files.js';
 import type { Deps } from '../workflow/deps.js';
 import { lint } from './lint.js';
+import { hotfixFileChecks, verifySqlFindings } from '../workflow/verify-files.js';
 
 export type { DriftStatus } from '../core/verify/index.js';
 
@@ -198,42 +197,6 @@ async function offlineChecks(ctx: Context): Promise<Outcome> {
   return { findings: parts.flat(), failures: [] };
 }
 
-/** A hotfix's files, from the working tree, or from its branch when the ledger was read there. */
-async function hotfixFileChecks(ctx: Context): Promise<VerifyFinding[]> {
-  const out: VerifyFinding[] = [];
-  for (const { entry, state } of ctx.hotfixes) {
-    const dir = path.join(ctx.migrationsDir, state.migration);
-    const branch = entry.onBranch;
-    const read = (file: string) =>
-      branch
-        ? ctx.git.show(branch, relativeTo(ctx.git.root, path.join(dir, file)))
-        : readIfExists(path.join(dir, file));
-    const revert = revertOf(entry.file);
-    const [sql, down, revertSql] = await Promise.all([
-      read('migration.sql'),
-      read('down.sql'),
-      revert ? read(path.join('..', revert.migration, 'migration.sql')) : undefined,
-    ]);
-    const rel = `${ctx.config.migrations}/${state.migration}`;
-    out.push(
-      ...checkHotfixFiles({
-        name: state.name,
-        migration: state.migration,
-        branch: state.branch,
-        source: migrationSource(entry.file),
-        checksum: state.checksum,
-        dir: rel,
-        where: branch ? `${branch}:${rel}` : rel,
-        sql,
-        down,
-        rolledBackEverywhere: state.envs.length > 0 && state.envs.every((e) => e.state === 'rolled-back'),
-        revert: revert && { ...revert, sql: revertSql },
-      }),
-    );
-  }
-  return out;
-}
-
 /** `hotfix lint --hotfix-only`: its errors fail the gate; suppressions are listed with their reasons. */
 async function lintChecks(ctx: Context): Promise<VerifyFinding[]> {
   let result;
@@ -340,6 +303,11 @@ async function environmentChecks(
     failed: check.failed.length,
     missing: check.missing.length,
   });
+  try {
+    outcome.findings.push(...(await verifySqlFindings(ctx, target, rows ?? [])));
+  } catch (error) {
+    failed(error, env, outcome);
+  }
   try {
     const drift = await checkDrift(target, ctx.migrationsDir, check, ctx.prisma);
     summary.drift = drift.status;

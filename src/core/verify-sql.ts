@@ -210,6 +210,18 @@ export function verifyFor(name: string, migrationSql: string, provider: Provider
   return `${first}\n${[...intro, ...review].map((l) => `-- ${l}`).join('\n')}\n\n${proofs.join('\n\n')}\n`;
 }
 
+/** verify.sql of a hotfix whose migration.sql is still a template: written with it. */
+export function verifyTemplate(name: string): string {
+  return `${VERIFY_TEMPLATE_MARKER} (delete this line once the queries below are written)
+-- Read-only proof of hotfix "${name}": every query must return NO rows when the hotfix holds.
+-- hotfix runs it read-only: in resolve before marking, after deploy, and in verify --env.
+-- A schema change needs none (the catalog check proves it); a data fix does, e.g. for
+--   DELETE FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post");
+-- the orphans that must be gone:
+--   SELECT * FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post") LIMIT 10;
+`;
+}
+
 /** Does migration.sql change data (what only verify.sql can prove)? */
 export const changesData = (migrationSql: string, provider: Provider) =>
   scanSql(migrationSql, provider).statements.some((s) => DATA.test(migrationSql.slice(s.start, s.end)));

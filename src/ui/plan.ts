@@ -36,6 +36,10 @@ function step(c: ChalkInstance, s: Step): string {
       ].join('\n');
     case 'commit':
       return `commit the ledger: "${s.message}"`;
+    case 'verify-sql':
+      return s.mode === 'require'
+        ? `run verify.sql read-only: it must return no rows (else exit 1, recorded)`
+        : `run verify.sql read-only and report whether it still holds`;
   }
 }
 

@@ -148,6 +148,7 @@ export function renderDeploy(c: ChalkInstance, r: DeployResult): string {
   } else {
     lines.push(`${c.green('✔')} ${c.bold(`Deployed to ${r.env}`)} (${r.database}): ${r.applied.join(', ')}`);
     lines.push(`  _prisma_migrations shows ${r.migration} finished`);
+    if (r.verifySql === 'holds') lines.push('  verify.sql holds: its queries return no rows');
   }
   if (r.commit) lines.push(`  ledger committed ${r.commit.slice(0, 12)}`);
   if (r.lint && r.lint.findings.length > 0) lines.push('', ...renderLintSection(c, r.lint));

@@ -5,6 +5,8 @@ import { resolveInside } from '../core/names.js';
 import type { Step } from '../core/plan/types.js';
 import { toPosix } from '../core/text.js';
 import { runRecorded } from './recorded-step.js';
+import { runVerifyStep } from './verify-step.js';
+import type { VerifySqlState } from '../core/plan/resolve-check.js';
 import type { Session } from './session.js';
 
 export interface Applied {
@@ -12,6 +14,8 @@ export interface Applied {
   commit: string | null;
   /** The commit of a migration the plan wrote (a roll forward's revert). */
   migrationCommit: string | null;
+  /** What verify.sql said, when the plan ran it. */
+  verifySql: VerifySqlState['state'] | null;
 }
 
 /**
@@ -19,7 +23,7 @@ export interface Applied {
  * write added to a command without a dry-run guard cannot exist.
  */
 export async function applyPlan(s: Session, plan: readonly Step[]): Promise<Applied> {
-  const applied: Applied = { commit: null, migrationCommit: null };
+  const applied: Applied = { commit: null, migrationCommit: null, verifySql: null };
   if (s.input.dryRun) return applied;
   let deferred: HotfixError | undefined;
   for (const step of plan) {
@@ -42,6 +46,12 @@ export async function applyPlan(s: Session, plan: readonly Step[]): Promise<Appl
       case 'commit':
         applied.commit = (await s.rec.commit(step.message)) ?? applied.commit;
         break;
+      case 'verify-sql': {
+        const checked = await runVerifyStep(s, step);
+        applied.verifySql = checked.state.state;
+        if (checked.error) deferred ??= checked.error;
+        break;
+      }
     }
   }
   if (deferred) throw deferred;

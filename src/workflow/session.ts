@@ -66,9 +66,17 @@ export function runFacts(s: Session, commit: string | null, phase: ChecklistPhas
 export interface Recorder {
   file(): LedgerFile;
   /** Appends events and writes the ledger (crash-safe); does not commit. */
-  append(events: (EventBody | IntentEvent)[]): Promise<void>;
+  append(events: (EventBody | IntentEvent | VerifiedEvent)[]): Promise<void>;
   /** Commits what was appended since the last commit (--no-commit leaves it staged). */
   commit(message: string): Promise<string | undefined>;
+}
+
+/** What verify.sql found after a step (it does not change an environment's state). */
+export interface VerifiedEvent {
+  type: 'verified';
+  outcome: 'ok' | 'failed';
+  migration: string;
+  details: Record<string, unknown>;
 }
 
 export interface IntentEvent {

@@ -32,3 +32,17 @@ export async function verifySqlState(
   const failing = results.filter((r) => r.rows.length > 0).map(({ query, rows }) => ({ query, rows }));
   return failing.length > 0 ? { state: 'fails', failing } : { state: 'holds', queries: queries.length };
 }
+
+/** How many queries the verify.sql files of a hotfix's migrations hold (templates hold none). */
+export async function verifyQueryCount(s: {
+  target: Target;
+  migrationsDir: string;
+  migrations: string[];
+}): Promise<number> {
+  let n = 0;
+  for (const m of s.migrations) {
+    const text = await readIfExists(path.join(s.migrationsDir, m, 'verify.sql'));
+    if (text !== undefined && !isVerifyTemplate(text)) n += verifyQueries(text, s.target.provider).length;
+  }
+  return n;
+}

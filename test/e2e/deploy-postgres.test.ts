@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgDatabase, pgColumns, pgQuery, prismaMigrations, type PgDatabase } from '../support/db.js';
 import { git, initRepo, snapshot } from '../support/git.js';
-import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
+import { AS_IS, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { createPrismaProject, prismaEnv, runPrisma, type PrismaProject } from '../support/prisma-project.js';
 
 interface Setup {
@@ -45,7 +45,14 @@ describe('hotfix deploy (PostgreSQL)', () => {
       );
       git(s.project.dir, 'add', '-A');
       git(s.project.dir, 'commit', '-qm', 'add nickname');
-      migration = await startWithSql(s, 'title-index', 'CREATE INDEX "Post_title_idx" ON "Post"("title");\n');
+      // As written (start would make it CONCURRENTLY): the deploy gate is what this tests.
+      migration = await startWithSql(
+        s,
+        'title-index',
+        'CREATE INDEX "Post_title_idx" ON "Post"("title");\n',
+        undefined,
+        AS_IS,
+      );
     });
 
     test('is refused with exit 2, naming it; nothing applied or recorded', async () => {

@@ -49,9 +49,11 @@ describe.sequential('Prisma guide on PostgreSQL: resolve production, deploy stag
     expect(doc.migration.source).toBe('schema-diff');
     expect(doc.migration.downSource).toBe('schema-diff');
     const folder = path.join(s.project.migrationsDir, migration);
+    // The safe form: built CONCURRENTLY, alone in its migration (Prisma then runs it outside a transaction).
     expect(readFileSync(path.join(folder, 'migration.sql'), 'utf8')).toContain(
-      `CREATE INDEX "${INDEX}" ON "Post"("authorId");`,
+      `CREATE INDEX CONCURRENTLY "${INDEX}" ON "Post"("authorId");`,
     );
+    expect(doc.rewrites).toEqual([expect.stringContaining('CREATE INDEX -> CREATE INDEX CONCURRENTLY')]);
     expect(readFileSync(path.join(folder, 'down.sql'), 'utf8')).toContain(`DROP INDEX "public"."${INDEX}";`);
     // The edited schema travels in the same commit.
     expect(git(s.project.dir, 'show', '--name-only', '--format=', 'HEAD')).toContain('prisma/schema.prisma');
@@ -125,7 +127,7 @@ describe.sequential('Prisma guide on PostgreSQL: resolve production, deploy stag
       s.env,
     );
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`CREATE INDEX "${INDEX}"`);
+    expect(r.stdout).toContain(`CREATE INDEX CONCURRENTLY "${INDEX}"`);
     expect(await indexCount(s.stagingUrl)).toBe(0);
     expect(git(s.project.dir, 'rev-parse', 'HEAD')).toBe(head);
   });

@@ -57,7 +57,9 @@ describe.sequential('Prisma 6.19 project (SQLite)', () => {
 
   test('a data fix the catalog cannot confirm needs --skip-check --reason, which the ledger records', async () => {
     const sql = path.join(s.project.dir, '..', 'purge.sql');
-    writeFileSync(sql, 'DELETE FROM "Post" WHERE "authorId" NOT IN (SELECT "id" FROM "User");\n');
+    // A data fix whose proof start cannot write (the new value reads the column it sets):
+    // verify.sql is a template, so nothing proves it.
+    writeFileSync(sql, 'UPDATE "Post" SET "title" = trim("title") WHERE "title" <> trim("title");\n');
     // A new hotfix starts from the base branch.
     git(s.project.dir, 'checkout', '-q', 'main');
     const started = await runHotfix(s.project.dir, ['start', 'purge-orphans', '--sql', sql], s.env);
@@ -70,6 +72,7 @@ describe.sequential('Prisma 6.19 project (SQLite)', () => {
     // Not proved is a finding (exit 1): resolve refuses rather than mark what it cannot see.
     expect(unchecked.exitCode, unchecked.stderr).toBe(1);
     expect(unchecked.stderr).toContain('cannot confirm statement 1');
+    expect(unchecked.stderr).toContain('verify.sql is still the template');
     expect(unchecked.stderr).toContain('--skip-check --reason');
 
     const resolved = await runHotfix(

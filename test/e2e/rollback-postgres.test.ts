@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgColumns, pgQuery, prismaMigrations } from '../support/db.js';
 import { git, snapshot } from '../support/git.js';
-import { leaveIntent, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
+import { AS_IS, leaveIntent, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { runPrisma } from '../support/prisma-project.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
@@ -130,12 +130,21 @@ describe('hotfix rollback (PostgreSQL)', () => {
       expect(snapshot(s.project.dir)).toEqual(before);
     });
 
-    test('a corrected hotfix then deploys', async () => {
+    test('a corrected hotfix, rehashed, then deploys', async () => {
+      const folder = path.join(s.project.migrationsDir, migration);
       writeFileSync(
-        path.join(s.project.migrationsDir, migration, 'migration.sql'),
+        path.join(folder, 'migration.sql'),
         `${TIMEOUTS}ALTER TABLE "User" ADD COLUMN "flag" BOOLEAN;\n`,
       );
-      git(s.project.dir, 'commit', '-qam', 'fix the hotfix');
+      // The UPDATE is gone, and so is what verify.sql had to prove.
+      writeFileSync(path.join(folder, 'verify.sql'), '-- hotfix:verify\n-- No data change left to prove.\n');
+      const rehash = await runHotfix(
+        s.project.dir,
+        ['rehash', 'bad-fix', '--reason', 'dropped the UPDATE of a column that does not exist'],
+        s.env,
+      );
+      expect(rehash.exitCode, rehash.stderr).toBe(0);
+      expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
       const r = await runHotfix(s.project.dir, ['deploy', 'bad-fix', '--env', 'production', '--yes'], s.env);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(await pgColumns(s.prodUrl, 'User')).toContain('flag');
@@ -150,6 +159,7 @@ describe('hotfix rollback (PostgreSQL)', () => {
         'nickname',
         `${TIMEOUTS}ALTER TABLE "User" ADD COLUMN "nickname" TEXT;\nCREATE INDEX "User_nickname_idx" ON "User"("nickname");\n`,
         'DROP INDEX "User_nickname_idx";\nALTER TABLE "User" DROP COLUMN "nickname";\n',
+        AS_IS, // one migration that fails part way: what statement-by-statement runners leave
       );
       await failAfterFirstStatement(s, 'ALTER TABLE "User" ADD COLUMN "nickname" TEXT');
       expect(await rowsOf(s, migration)).toEqual(['failed']);
@@ -178,6 +188,7 @@ describe('hotfix rollback (PostgreSQL)', () => {
         'legacy',
         `${TIMEOUTS}ALTER TABLE "User" ADD COLUMN "legacy" TEXT;\nCREATE INDEX "User_legacy_idx" ON "User"("legacy");\n`,
         'DROP INDEX IF EXISTS "User_legacy_idx";\n',
+        AS_IS,
       );
       await failAfterFirstStatement(s, 'ALTER TABLE "User" ADD COLUMN "legacy" TEXT');
       const before = snapshot(s.project.dir);

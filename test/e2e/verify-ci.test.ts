@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { actionScript, readAction } from '../support/action.js';
 import { parseAnnotations } from '../support/github-commands.js';
+import { git } from '../support/git.js';
 import { hotfixBin, runHotfix } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
@@ -32,12 +33,16 @@ describe.sequential('hotfix verify --format github|gitlab, and action.yml', () =
     s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'verify_ci', inSubfolder: true });
     dir = s.project.dir;
     sub = path.relative(s.repoDir, dir);
-    // A hotfix recorded from SQL with a lint error on its line 3, and down.sql left a template.
-    const sqlFile = path.join(s.repoDir, '..', 'incident.sql');
-    writeFileSync(sqlFile, '-- orphaned posts, 02:05\n\nDELETE FROM "Post";\n');
-    const r = await runHotfix(dir, ['start', 'fix-orphans', '--sql', sqlFile, '--json'], s.env);
+    // A hotfix started from the template, its migration.sql then written with a lint error on
+    // line 3 (start would have refused it from --sql), and down.sql left a template.
+    const r = await runHotfix(dir, ['start', 'fix-orphans', '--json'], s.env);
     expect(r.exitCode, r.stderr).toBe(0);
     migration = JSON.parse(r.stdout).migration.name;
+    writeFileSync(
+      path.join(dir, 'prisma', 'migrations', migration, 'migration.sql'),
+      '-- orphaned posts, 02:05\n\nDELETE FROM "Post";\n',
+    );
+    git(s.repoDir, 'commit', '-qam', 'the fix');
   });
   afterAll(async () => {
     await s?.cleanup();

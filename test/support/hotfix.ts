@@ -53,12 +53,13 @@ export async function startWithSql(
   name: string,
   sql: string,
   down?: string,
+  extra: string[] = [],
 ): Promise<string> {
   git(s.project.dir, 'checkout', '-q', 'main');
   // Beside the project (not in it: the tree must stay clean), named after it: parents are shared.
   const file = path.join(s.project.dir, '..', `${path.basename(s.project.dir)}-${name}.sql`);
   writeFileSync(file, sql);
-  const r = await runHotfix(s.project.dir, ['start', name, '--sql', file, '--json'], s.env);
+  const r = await runHotfix(s.project.dir, ['start', name, '--sql', file, '--json', ...extra], s.env);
   expect(r.exitCode, r.stderr).toBe(0);
   const migration = JSON.parse(r.stdout).migration.name as string;
   if (down !== undefined) {
@@ -107,3 +108,9 @@ export function leaveIntent(
   writeFileSync(file, `${JSON.stringify(ledger, null, 2)}\n`);
   git(s.project.dir, 'commit', '-qam', `a ${intent.command} that was killed`);
 }
+
+/**
+ * start --sql exactly as written (no CONCURRENTLY, NOT VALID or timeouts rewrite), its lint
+ * errors accepted: for tests of what happens to such a migration (partly applied, gated...).
+ */
+export const AS_IS = ['--as-is', '--accept-risk', '--reason', 'test: the SQL exactly as written'];

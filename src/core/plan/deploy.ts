@@ -18,6 +18,8 @@ export interface DeployFacts extends EnvFacts {
   file: string;
   includePending: boolean;
   acceptRisk: boolean;
+  /** How many read-only queries the hotfix's verify.sql files hold (run after applying). */
+  verifyQueries: number;
 }
 
 export interface DeployPlan extends PlanBase {
@@ -80,6 +82,7 @@ export function planDeploy(f: DeployFacts): DeployPlan {
       details: { migrations: f.db.pending },
       label: `deploy to ${env}`,
     },
+    ...(f.verifyQueries > 0 ? [{ kind: 'verify-sql' as const, migrations, mode: 'require' as const }] : []),
     commitStep(`hotfix(${name}): deployed ${migration} to ${env}`),
   ];
   return {

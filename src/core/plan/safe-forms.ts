@@ -86,6 +86,21 @@ export function safeForm(
       });
       return;
     }
+    // Already CONCURRENTLY (or VACUUM): it must run alone, without a SET before it.
+    const concurrent =
+      node &&
+      (('IndexStmt' in node && node.IndexStmt.concurrent === true) ||
+        ('DropStmt' in node && node.DropStmt.concurrent === true) ||
+        'VacuumStmt' in node);
+    if (concurrent) {
+      flush();
+      parts.push({
+        sql: `${lead.trimStart()}${text};\n`,
+        down: undefined,
+        why: 'CONCURRENTLY cannot run in a transaction: it is alone in this migration.',
+      });
+      return;
+    }
     if (node && 'AlterTableStmt' in node) {
       const s = node.AlterTableStmt;
       const cmd =

@@ -6,7 +6,7 @@ import { analyzeSqlSync } from '../sql/analyze.js';
 import { scanSql } from '../sql/lexer.js';
 import { objectKey } from '../sql/objects.js';
 import type { Provider } from '../target.js';
-import { verifyFor } from '../verify-sql.js';
+import { verifyFor, verifyTemplate } from '../verify-sql.js';
 import { safeForm } from './safe-forms.js';
 import type { MigrationFiles } from './start.js';
 
@@ -55,7 +55,10 @@ export function hotfixParts(p: PartsInput): { parts: HotfixPart[]; rewrites: str
     ],
     rewrites: [],
   });
-  if (p.files.source === 'template') return single(p.files.sql);
+  if (p.files.source === 'template') {
+    const t = single(p.files.sql);
+    return { ...t, parts: t.parts.map((part) => ({ ...part, verify: verifyTemplate(p.name) })) };
+  }
   if (p.provider !== 'postgresql' || p.asIs) {
     const withTimeouts =
       p.timeouts && p.provider === 'mysql' && !p.asIs

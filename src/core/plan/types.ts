@@ -93,7 +93,12 @@ export type Step =
       label: string;
     }
   /** Commit the ledger (unless --no-commit, which leaves it staged). */
-  | { kind: 'commit'; message: string };
+  | { kind: 'commit'; message: string }
+  /**
+   * Run the hotfix's verify.sql (read-only): after a deploy it must hold (else the step fails,
+   * recorded); after a rollback it is only reported.
+   */
+  | { kind: 'verify-sql'; migrations: string[]; mode: 'require' | 'report' };
 
 /** What every env-changing plan starts from. */
 export interface EnvFacts {

@@ -15,6 +15,10 @@ export const FINDING_CODES = {
   HOTFIX_DOWN_MISSING: 'error',
   HOTFIX_DOWN_TEMPLATE: 'error',
   HOTFIX_NOT_MERGED: 'warning',
+  VERIFY_SQL_MISSING: 'warning',
+  VERIFY_SQL_TEMPLATE: 'error',
+  VERIFY_SQL_NOT_READ_ONLY: 'error',
+  VERIFY_SQL_EDITED: 'warning',
   MERGE_CHECK_SKIPPED: 'info',
   MIGRATION_NAME_INVALID: 'warning',
   MIGRATION_ORDER_AMBIGUOUS: 'warning',
@@ -39,6 +43,8 @@ export const FINDING_CODES = {
   LEDGER_DB_MISMATCH: 'error',
   LEDGER_BEHIND: 'warning',
   LEDGER_IN_PROGRESS: 'warning',
+  VERIFY_SQL_FAILED: 'error',
+  VERIFY_SQL_ERROR: 'error',
 } as const satisfies Record<string, VerifySeverity>;
 export type FindingCode = keyof typeof FINDING_CODES;
 

@@ -1,6 +1,8 @@
 import { checksumMatches, sha256Hex } from '../checksum.js';
 import type { LedgerFile } from '../ledger.js';
 import { isDownTemplate, isMigrationTemplate } from '../templates.js';
+import type { Provider } from '../target.js';
+import { isVerifyTemplate, notReadOnly, verifyQueries } from '../verify-sql.js';
 import { finding, type VerifyFinding } from './findings.js';
 
 // A hotfix's files (migration.sql, down.sql, its roll-forward's revert) against its ledger.
@@ -101,6 +103,75 @@ export function checkHotfixFiles(h: HotfixFacts): VerifyFinding[] {
         ...at,
         message: `Hotfix ${h.name}: ${h.where}/down.sql is still the unfilled template; hotfix rollback refuses to run it.`,
         fix: `Write the reverse SQL in ${h.dir}/down.sql (remove the "-- hotfix:down-template" line) and commit it.`,
+      }),
+    );
+  }
+  return out;
+}
+
+export interface VerifySqlFacts {
+  name: string;
+  migration: string;
+  dir: string;
+  where: string;
+  /** verify.sql as read (undefined: no such file). */
+  verify: string | undefined;
+  /** sha256 of verify.sql the ledger recorded (start, rehash). */
+  recorded: string | undefined;
+  /** migration.sql changes data (what only verify.sql can prove). */
+  changesData: boolean;
+  /** Started from the templates (and not rehashed since): the recorded checksum is the template's. */
+  fromTemplate: boolean;
+  provider: Provider;
+}
+
+/**
+ * verify.sql is the proof of a data fix: a template there is an error, a missing one for a data
+ * fix a warning (hotfixes started before verify.sql existed), one that would write an error,
+ * and one edited since it was recorded a warning (re-record it with hotfix rehash).
+ */
+export function checkVerifySql(v: VerifySqlFacts): VerifyFinding[] {
+  const at = { hotfix: v.name, migration: v.migration };
+  if (v.verify === undefined) {
+    return v.changesData
+      ? [
+          finding('VERIFY_SQL_MISSING', {
+            ...at,
+            message: `Hotfix ${v.name} changes data, and ${v.where}/verify.sql does not exist: nothing can prove the fix holds.`,
+            fix: `Write in ${v.dir}/verify.sql a query that returns the rows still wrong (none when the fix holds), then: hotfix rehash ${v.name} --reason "verify.sql written"`,
+          }),
+        ]
+      : [];
+  }
+  const unfilled =
+    isVerifyTemplate(v.verify) || (v.changesData && verifyQueries(v.verify, v.provider).length === 0);
+  if (unfilled && v.changesData) {
+    return [
+      finding('VERIFY_SQL_TEMPLATE', {
+        ...at,
+        message: `Hotfix ${v.name}: ${v.where}/verify.sql ${isVerifyTemplate(v.verify) ? 'is still the template' : 'has no query'}; the data fix it should prove is unproven.`,
+        fix: `Write the missing queries in ${v.dir}/verify.sql (remove the "-- hotfix:verify-template" line), then: hotfix rehash ${v.name} --reason "verify.sql written"`,
+      }),
+    ];
+  }
+  const out: VerifyFinding[] = [];
+  const writes = notReadOnly(v.verify, v.provider);
+  if (writes.length > 0) {
+    out.push(
+      finding('VERIFY_SQL_NOT_READ_ONLY', {
+        ...at,
+        message: `Hotfix ${v.name}: ${v.where}/verify.sql must hold only queries; statement ${writes.map((w) => w.statement).join(', ')} would change something.`,
+        fix: `Rewrite them as SELECTs that return the rows still wrong.`,
+      }),
+    );
+  }
+  if (v.recorded && !v.fromTemplate && !checksumMatches(v.verify, v.recorded)) {
+    out.push(
+      finding('VERIFY_SQL_EDITED', {
+        ...at,
+        message: `Hotfix ${v.name}: ${v.where}/verify.sql changed since it was recorded (sha256 ${v.recorded.slice(0, 12)}…, now ${sha256Hex(v.verify).slice(0, 12)}…).`,
+        fix: `If the new proof is right, record it: hotfix rehash ${v.name} --reason "<why verify.sql changed>"`,
+        details: { recorded: v.recorded, actual: sha256Hex(v.verify) },
       }),
     );
   }

@@ -24,7 +24,12 @@ const blocking: LintFinding = {
 };
 
 function facts(
-  o: FactsOptions & { lint?: LintFinding[]; includePending?: boolean; acceptRisk?: boolean } = {},
+  o: FactsOptions & {
+    lint?: LintFinding[];
+    includePending?: boolean;
+    acceptRisk?: boolean;
+    verifyQueries?: number;
+  } = {},
 ): DeployFacts {
   const base = envFacts(o);
   const findings = o.lint ?? [];
@@ -35,6 +40,7 @@ function facts(
     file: `prisma/migrations/${MIGRATION}/migration.sql`,
     includePending: o.includePending ?? false,
     acceptRisk: o.acceptRisk ?? false,
+    verifyQueries: o.verifyQueries ?? 0,
   };
 }
 
@@ -117,6 +123,31 @@ describe('planDeploy', () => {
     expect(error.code).toBe(code);
     expect(error.exitCode).toBe(2);
     expect(error.hint).toContain(hint);
+  });
+
+  it('a verify.sql with queries is run after applying, and must hold', () => {
+    expect(shape(planDeploy(facts({ protected: false, verifyQueries: 2 })).plan)).toEqual([
+      'recorded:deploy',
+      'verify-sql',
+      'commit',
+    ]);
+  });
+
+  it('a hotfix in parts: every part is its own, deployed together and confirmed', () => {
+    const part = '20261121100001_fix_orders_part2';
+    const plan = planDeploy(facts({ parts: [MIGRATION, part], folders: [INIT, MIGRATION, part] }));
+    expect(plan.applied).toEqual([MIGRATION, part]);
+    expect(plan.plan.find((s) => s.kind === 'recorded')).toMatchObject({
+      confirm: { migration: MIGRATION, also: [part], expect: 'applied' },
+    });
+    const done = planDeploy(
+      facts({
+        parts: [MIGRATION, part],
+        rows: rows({ [INIT]: 'applied', [MIGRATION]: 'applied' }),
+        folders: [INIT, MIGRATION, part],
+      }),
+    );
+    expect(done.alreadyApplied).toBe(false);
   });
 
   it('--include-pending takes the others along, in order', () => {

@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { readIfExists } from '../adapters/fs-safe.js';
+import { sha256Hex } from '../core/checksum.js';
+import { usageError } from '../core/errors.js';
+import type { RowState } from '../core/intent.js';
+import { appendEvents, deriveState, type HotfixState, type NewEvent } from '../core/ledger.js';
+import { migrationState } from '../core/migration-state.js';
+import { validateHotfixName } from '../core/names.js';
+import { planRehash, type RehashFacts, type RehashPlan } from '../core/plan/rehash.js';
+import { resolveTarget } from '../core/target.js';
+import { relativeTo } from '../core/text.js';
+import { readMigrationRows } from '../workflow/db-state.js';
+import type { Deps } from '../workflow/deps.js';
+import { actorOf, findHotfix, lockRepo, openProject, type Project } from '../workflow/project.js';
+
+export interface RehashInput {
+  name: string;
+  reason?: string | undefined;
+  commit: boolean;
+  dryRun?: boolean | undefined;
+}
+
+export interface RehashResult extends RehashPlan {
+  command: 'rehash';
+  dryRun: boolean;
+  commit: string | null;
+}
+
+/** `hotfix rehash`: record the new checksums of edited hotfix files, while they have run nowhere. */
+export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResult> {
+  const name = validateHotfixName(input.name);
+  if (!input.reason) {
+    throw usageError(
+      'REHASH_NEEDS_REASON',
+      'hotfix rehash needs --reason TEXT: the ledger records why the files changed.',
+    );
+  }
+  const p = await openProject(deps);
+  const entry = await findHotfix(p, name);
+  if (entry.onBranch) {
+    throw usageError(
+      'HOTFIX_NOT_HERE',
+      `Hotfix "${name}" is recorded on branch ${entry.onBranch}, not in this checkout.`,
+      {
+        hint: `Switch to it, so that the edit and its checksum are committed together: git checkout ${entry.onBranch}`,
+      },
+    );
+  }
+  const lock = input.dryRun ? undefined : await lockRepo(p.git, `hotfix rehash ${name}`);
+  try {
+    const state = deriveState(entry.file);
+    const migrationsDir = path.resolve(p.root, p.config.migrations);
+    const files = await Promise.all(
+      state.migrations.map(async (m) => {
+        const sql = await readIfExists(path.join(migrationsDir, m.name, 'migration.sql'));
+        if (sql === undefined) {
+          throw usageError(
+            'MIGRATION_MISSING',
+            `${p.config.migrations}/${m.name}/migration.sql is missing.`,
+            {
+              hint: 'Restore it from git (git checkout -- <path>).',
+            },
+          );
+        }
+        const verify = await readIfExists(path.join(migrationsDir, m.name, 'verify.sql'));
+        return {
+          name: m.name,
+          checksum: sha256Hex(sql),
+          verifyChecksum: verify === undefined ? undefined : sha256Hex(verify),
+        };
+      }),
+    );
+    const facts: RehashFacts = { state, files, envs: await envStates(p, state, deps), reason: input.reason };
+    const plan = planRehash(facts);
+    const result: RehashResult = { command: 'rehash', ...plan, dryRun: input.dryRun === true, commit: null };
+    if (input.dryRun) return result;
+
+    const at = deps.now().toISOString();
+    const actor = await actorOf(p.git, deps);
+    const byMigration = new Map(files.map((f) => [f.name, f]));
+    const events: NewEvent[] = [...new Set(plan.changes.map((c) => c.migration))].map((migration) => ({
+      type: 'rehashed',
+      at,
+      actor,
+      command: 'rehash',
+      outcome: 'ok',
+      reason: input.reason,
+      migration,
+      checksum: byMigration.get(migration)!.checksum,
+      details: {
+        ...(byMigration.get(migration)!.verifyChecksum
+          ? { verifyChecksum: byMigration.get(migration)!.verifyChecksum }
+          : {}),
+        changed: plan.changes.filter((c) => c.migration === migration).map((c) => c.file),
+      },
+    }));
+    const next = {
+      ...entry.file,
+      events: [
+        ...entry.file.events,
+        ...events.map((e, i) => ({ ...e, seq: entry.file.events.length + i + 1 })),
+      ],
+    };
+    await p.store.write(next);
+    // The edit and its checksum go in one commit: the folders of the parts, and the ledger.
+    const paths = [
+      ...state.migrations.map((m) => relativeTo(p.git.root, path.join(migrationsDir, m.name))),
+      p.store.relativePath(name),
+    ];
+    await p.git.add(paths);
+    if (input.commit) result.commit = await p.git.commit(`hotfix(${name}): rehash (${input.reason})`, paths);
+    return result;
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** Each configured environment: from its database when its URL variable is set, else from the ledger. */
+async function envStates(p: Project, state: HotfixState, deps: Deps): Promise<RehashFacts['envs']> {
+  const out: RehashFacts['envs'] = [];
+  for (const env of Object.values(p.config.environments)) {
+    if (deps.env[env.urlEnv]) {
+      const target = resolveTarget(env, deps.env, p.root);
+      const db = migrationState((await readMigrationRows(target)) ?? [], []);
+      out.push({
+        env: env.name,
+        source: 'database',
+        parts: state.migrations.map((m) => ({ name: m.name, state: db.stateOf(m.name) })),
+      });
+      continue;
+    }
+    const known = state.envs.find((e) => e.name === env.name)?.state;
+    const as: RowState | 'unknown' =
+      known === undefined
+        ? 'absent'
+        : known === 'deployed' || known === 'resolved' || known === 'rolled-forward'
+          ? 'applied'
+          : known === 'failed'
+            ? 'failed'
+            : known === 'rolled-back'
+              ? 'rolled-back'
+              : 'unknown';
+    out.push({
+      env: env.name,
+      source: 'ledger',
+      parts: state.migrations.map((m) => ({ name: m.name, state: as })),
+    });
+  }
+  return out;
+}
