@@ -94,14 +94,7 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
         changed: plan.changes.filter((c) => c.migration === migration).map((c) => c.file),
       },
     }));
-    const next = {
-      ...entry.file,
-      events: [
-        ...entry.file.events,
-        ...events.map((e, i) => ({ ...e, seq: entry.file.events.length + i + 1 })),
-      ],
-    };
-    await p.store.write(next);
+    await p.store.write(appendEvents(entry.file, events));
     // The edit and its checksum go in one commit: the folders of the parts, and the ledger.
     const paths = [
       ...state.migrations.map((m) => relativeTo(p.git.root, path.join(migrationsDir, m.name))),
