@@ -2,7 +2,7 @@
 // A real git repository, the real Prisma 7 CLI (through the offline schema-engine stand-in) and
 // the real `hotfix` bin; every command and its output is shown as a user would see it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
@@ -49,6 +49,14 @@ async function sql(url: string, statement: string) {
 try {
   say(`A project with production and staging databases (${work})`);
   console.log('prisma migrate deploy: both databases have 20240101000000_init');
+  // The app's version (finish bumps it) and the team's integration branch (finish merges into it).
+  const pkgFile = path.join(project.dir, 'package.json');
+  writeFileSync(
+    pkgFile,
+    JSON.stringify({ ...JSON.parse(readFileSync(pkgFile, 'utf8')), version: '1.4.0' }, null, 2) + '\n',
+  );
+  execFileSync('git', ['commit', '-qam', 'release 1.4.0'], { cwd: project.dir });
+  execFileSync('git', ['branch', 'develop'], { cwd: project.dir });
 
   say('02:10 incident: listing posts by author is slow; on-call adds an index in production by hand');
   console.log('sqlite> CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");');
@@ -82,23 +90,15 @@ try {
   if (hotfix('deploy', 'post-author-index', '--env', 'staging') !== 0) throw new Error('deploy failed');
 
   say(
-    'The index slows inserts on staging: roll it back there (applied, so hotfix rolls forward with a revert migration)',
+    'If the index had to go: the rollback plan for staging (applied there, so a roll forward), nothing changed',
   );
   hotfix('rollback', 'post-author-index', '--env', 'staging', '--dry-run');
-  if (
-    hotfix(
-      'rollback',
-      'post-author-index',
-      '--env',
-      'staging',
-      '--reason',
-      'index slows inserts on staging',
-    ) !== 0
-  )
-    throw new Error('rollback failed');
 
-  say('Rolling back again changes nothing');
-  hotfix('rollback', 'post-author-index', '--env', 'staging');
+  say('Merge back: into main and develop (with the merge-back guard), patch version, tag');
+  if (hotfix('finish', 'post-author-index') !== 0) throw new Error('finish failed');
+
+  say('The CI gate on both environments: the history tells the truth again');
+  if (hotfix('verify', '--env', 'production', '--env', 'staging') !== 0) throw new Error('verify failed');
 
   say('Where things stand');
   hotfix('status');

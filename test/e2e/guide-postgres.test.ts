@@ -27,6 +27,7 @@ describe.sequential('Prisma guide on PostgreSQL: resolve production, deploy stag
   beforeAll(async () => {
     // A password the server ignores (trust auth) but that must never be printed or stored.
     s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'guide', password: CANARY });
+    git(s.project.dir, 'branch', 'develop'); // the team's integration branch, as in the runbooks
   });
   afterAll(async () => {
     await s?.cleanup();
@@ -159,5 +160,31 @@ describe.sequential('Prisma guide on PostgreSQL: resolve production, deploy stag
       expect(text).not.toContain(CANARY);
       expect(text).not.toContain('postgresql://');
     }
+  });
+
+  test('merged back to main and develop, the CI gate is green on both environments', async () => {
+    const finished = await runHotfix(
+      s.project.dir,
+      ['finish', 'post-author-index', '--no-bump', '--no-tag'],
+      s.env,
+    );
+    expect(finished.exitCode, finished.stderr).toBe(0);
+    expect(git(s.project.dir, 'branch', '--show-current')).toBe('main');
+    for (const branch of ['main', 'develop'])
+      expect(git(s.project.dir, 'ls-tree', '-r', '--name-only', branch)).toContain(
+        `prisma/migrations/${migration}/migration.sql`,
+      );
+    const r = await runHotfix(
+      s.project.dir,
+      ['verify', '--env', 'production', '--env', 'staging', '--json'],
+      s.env,
+    );
+    const doc = JSON.parse(r.stdout);
+    expect(r.exitCode, JSON.stringify(doc.findings, null, 2)).toBe(0);
+    expect(doc.summary.errors).toBe(0);
+    expect(doc.checked.envs.map((e: { name: string; drift: string }) => [e.name, e.drift])).toEqual([
+      ['production', 'none'],
+      ['staging', 'none'],
+    ]);
   });
 });
