@@ -16,6 +16,10 @@ export function register(program: Command, kit: CliKit): void {
       '--accept-risk',
       'run despite error-severity lint findings on a protected environment (needs --reason)',
     )
+    .option(
+      '--backup',
+      'first save what the migrations drop or rewrite (rows, columns; SQLite: the file) to .hotfix/backups/, with the SQL that restores it',
+    )
     .option('--dry-run', 'print the SQL that would run, change nothing')
     .action(async (name: string, opts: DeployInput & { json?: boolean }) => {
       const [{ deploy }, { renderDeploy }] = await Promise.all([

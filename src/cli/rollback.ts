@@ -16,6 +16,10 @@ export function register(program: Command, kit: CliKit): void {
   )
     .option('--dry-run', 'print the plan and the SQL, change nothing')
     .option(
+      '--backup',
+      'first save what the revert drops or rewrites (rows, columns; SQLite: the file) to .hotfix/backups/, with the SQL that restores it',
+    )
+    .option(
       '--manual',
       'failed migration reverted by hand: only check that nothing is left, then mark it rolled back',
     )

@@ -14,11 +14,14 @@ import {
 } from '../workflow/session.js';
 import { lintFiles } from '../workflow/lint-gate.js';
 import { verifyQueryCount } from '../workflow/verify-sql.js';
+import type { BackupTaken } from '../workflow/backup-step.js';
 
 export interface DeployInput extends EnvCommandInput {
   includePending?: boolean;
   /** Run despite error-severity lint findings on a protected environment (needs --reason). */
   acceptRisk?: boolean;
+  /** Save what the migrations drop or rewrite before they run (.hotfix/backups/). */
+  backup?: boolean;
 }
 
 export interface DeployResult extends DeployPlan {
@@ -28,6 +31,8 @@ export interface DeployResult extends DeployPlan {
   checklist: ChecklistItem[];
   /** What verify.sql said after applying (null: not run). */
   verifySql: string | null;
+  /** Where --backup saved data, and the command that restores it. */
+  backup: BackupTaken | null;
 }
 
 /** `hotfix deploy`: gather facts, plan, apply. */
@@ -37,7 +42,12 @@ export async function deploy(input: DeployInput, deps: Deps): Promise<DeployResu
   try {
     const plan = planDeploy(await gather(s, input));
     const applied = await applyPlan(s, plan.plan);
-    return { ...plan, ...runFacts(s, applied.commit, 'post-deploy'), verifySql: applied.verifySql };
+    return {
+      ...plan,
+      ...runFacts(s, applied.commit, 'post-deploy'),
+      verifySql: applied.verifySql,
+      backup: applied.backup,
+    };
   } finally {
     await s.close();
   }
@@ -69,5 +79,7 @@ async function gather(s: Session, input: DeployInput) {
     includePending: input.includePending === true,
     acceptRisk: input.acceptRisk === true,
     verifyQueries: await verifyQueryCount(s),
+    backup: input.backup === true,
+    provider: s.target.provider,
   };
 }

@@ -4,6 +4,7 @@ import { DEFAULT_TIMEOUTS } from '../core/lint/index.js';
 import { checkTimeouts } from '../core/lint/preamble.js';
 import { planRollback, type RollbackPlan } from '../core/plan/rollback.js';
 import { applyPlan } from '../workflow/apply.js';
+import type { BackupTaken } from '../workflow/backup-step.js';
 import type { Deps } from '../workflow/deps.js';
 import { gatherRollbackFacts } from '../workflow/rollback-facts.js';
 import { openSession, requireReason, type EnvCommandInput, type Session } from '../workflow/session.js';
@@ -20,6 +21,8 @@ export interface RollbackInput extends EnvCommandInput {
   acceptRisk?: boolean;
   lockTimeout?: string;
   statementTimeout?: string;
+  /** Save what the revert drops or rewrites before it runs (.hotfix/backups/). */
+  backup?: boolean;
 }
 
 export interface RollbackResult extends Omit<RollbackPlan, 'revert' | 'done'> {
@@ -29,6 +32,8 @@ export interface RollbackResult extends Omit<RollbackPlan, 'revert' | 'done'> {
   commit: string | null;
   next: string[];
   checklist: ChecklistItem[];
+  /** Where --backup saved data, and the command that restores it. */
+  backup: BackupTaken | null;
 }
 
 /** `hotfix rollback`: gather facts (the database's state and catalog), plan, apply. */
@@ -53,6 +58,7 @@ export async function rollback(input: RollbackInput, deps: Deps): Promise<Rollba
       commit: applied.commit,
       next: [],
       checklist: [],
+      backup: applied.backup,
     };
     return finish(s, result);
   } finally {

@@ -22,6 +22,8 @@ export const EVENT_TYPES = [
    * before it refuses such a file as invalid (exit 3, "invalid option") instead of misreading it.
    */
   'checked',
+  /** `--backup` saved what a step takes away: details {dir, items, restore}. Same versioning note. */
+  'backed-up',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -26,6 +26,8 @@ export function describeEvent(e: LedgerEvent, file: Pick<LedgerFile, 'branch' | 
       return `Hotfix started: branch ${file.branch} from ${file.base}`;
     case 'migration-created':
       return `Migration ${e.migration ?? ''} written${e.checksum ? ` (sha256 ${e.checksum.slice(0, 12)})` : ''}`;
+    case 'backed-up':
+      return `Backed up${on} what the next step takes away (${str(d.dir) ?? 'a backup folder'})`;
     case 'rehashed':
       return `Migration ${e.migration ?? ''} re-pinned after an edit${e.checksum ? ` (sha256 ${e.checksum.slice(0, 12)})` : ''}`;
     case 'linted':

@@ -36,6 +36,10 @@ function step(c: ChalkInstance, s: Step): string {
       ].join('\n');
     case 'commit':
       return `commit the ledger: "${s.message}"`;
+    case 'backup':
+      return s.items.length > 0
+        ? `back up ${s.items.map((i) => i.what).join('; ')} to .hotfix/backups/ (not committed), with restore.sql`
+        : 'back up the database file to .hotfix/backups/ (not committed)';
     case 'verify-sql':
       return s.mode === 'require'
         ? `run verify.sql read-only: it must return no rows (else exit 1, recorded)`

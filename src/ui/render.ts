@@ -149,6 +149,14 @@ export function renderDeploy(c: ChalkInstance, r: DeployResult): string {
     lines.push(`${c.green('✔')} ${c.bold(`Deployed to ${r.env}`)} (${r.database}): ${r.applied.join(', ')}`);
     lines.push(`  _prisma_migrations shows ${r.migration} finished`);
     if (r.verifySql === 'holds') lines.push('  verify.sql holds: its queries return no rows');
+    if (r.backup) {
+      lines.push(
+        `  backup     ${r.backup.dir}/ (production data: not committed; delete it when the incident is closed)`,
+      );
+      for (const i of r.backup.items)
+        lines.push(`             ${i.file}: ${i.rows} row(s) of ${i.table}${i.column ? `.${i.column}` : ''}`);
+      lines.push(`  restore    ${r.backup.restore}`);
+    }
   }
   if (r.commit) lines.push(`  ledger committed ${r.commit.slice(0, 12)}`);
   if (r.lint && r.lint.findings.length > 0) lines.push('', ...renderLintSection(c, r.lint));

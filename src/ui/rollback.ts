@@ -35,6 +35,10 @@ export function renderRollback(c: ChalkInstance, r: RollbackResult): string {
       `  timeouts   lock_timeout ${r.timeouts.lockTimeout}, statement_timeout ${r.timeouts.statementTimeout}`,
     );
   if (r.commit) lines.push(`  ledger     committed ${r.commit.slice(0, 12)}`);
+  if (r.backup) {
+    lines.push(`  backup     ${r.backup.dir}/ (production data: not committed)`);
+    lines.push(`  restore    ${r.backup.restore}`);
+  }
 
   if (r.parts.length > 0 || r.unchecked.length > 0) {
     lines.push('', c.bold('Parts of the migration in the database (before the rollback)'));

@@ -6,6 +6,7 @@ import type { Step } from '../core/plan/types.js';
 import { toPosix } from '../core/text.js';
 import { runRecorded } from './recorded-step.js';
 import { runVerifyStep } from './verify-step.js';
+import { backupStep, type BackupTaken } from './backup-step.js';
 import type { VerifySqlState } from '../core/plan/resolve-check.js';
 import type { Session } from './session.js';
 
@@ -16,6 +17,8 @@ export interface Applied {
   migrationCommit: string | null;
   /** What verify.sql said, when the plan ran it. */
   verifySql: VerifySqlState['state'] | null;
+  /** Where --backup saved what the step took away, and how to put it back. */
+  backup: BackupTaken | null;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface Applied {
  * write added to a command without a dry-run guard cannot exist.
  */
 export async function applyPlan(s: Session, plan: readonly Step[]): Promise<Applied> {
-  const applied: Applied = { commit: null, migrationCommit: null, verifySql: null };
+  const applied: Applied = { commit: null, migrationCommit: null, verifySql: null, backup: null };
   if (s.input.dryRun) return applied;
   let deferred: HotfixError | undefined;
   for (const step of plan) {
@@ -45,6 +48,9 @@ export async function applyPlan(s: Session, plan: readonly Step[]): Promise<Appl
         break;
       case 'commit':
         applied.commit = (await s.rec.commit(step.message)) ?? applied.commit;
+        break;
+      case 'backup':
+        applied.backup = await backupStep(s, step);
         break;
       case 'verify-sql': {
         const checked = await runVerifyStep(s, step);

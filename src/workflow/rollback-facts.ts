@@ -23,7 +23,7 @@ type Timeouts = RollbackFacts['timeouts'];
  */
 export async function gatherRollbackFacts(
   s: Session,
-  input: { manual?: boolean; includePending?: boolean; acceptRisk?: boolean },
+  input: { manual?: boolean; includePending?: boolean; acceptRisk?: boolean; backup?: boolean },
   timeouts: Timeouts,
 ): Promise<RollbackFacts> {
   const provider = s.target.provider;
@@ -130,6 +130,7 @@ export async function gatherRollbackFacts(
     manual: input.manual === true,
     includePending: input.includePending === true,
     acceptRisk: input.acceptRisk === true,
+    backup: input.backup === true,
     timeouts,
     currentBranch: await s.git.currentBranch(),
     parts,

@@ -71,9 +71,9 @@ export interface Recorder {
   commit(message: string): Promise<string | undefined>;
 }
 
-/** What verify.sql found after a step (it does not change an environment's state). */
+/** What verify.sql found after a step, or where --backup saved data (neither changes an environment's state). */
 export interface VerifiedEvent {
-  type: 'verified';
+  type: 'verified' | 'backed-up';
   outcome: 'ok' | 'failed';
   migration: string;
   details: Record<string, unknown>;

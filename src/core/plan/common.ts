@@ -1,4 +1,6 @@
+import { backupItems } from '../backup.js';
 import { usageError } from '../errors.js';
+import type { Provider } from '../target.js';
 import { deriveState, type EnvState } from '../ledger.js';
 import { blockingFindings } from '../lint/index.js';
 import type { LintFinding } from '../lint/types.js';
@@ -64,3 +66,19 @@ export function otherPendingError(what: string, env: string, others: string[], w
 
 /** The ledger commit of a plan that only caught the ledger up (or changed nothing). */
 export const commitStep = (message: string): Step => ({ kind: 'commit', message });
+
+/**
+ * --backup: the step that saves what the SQL about to run drops or rewrites (PostgreSQL), or the
+ * database file (SQLite). Nothing to save: no step. MySQL: refused before anything runs.
+ */
+export function backupStep(wanted: boolean, provider: Provider, sql: readonly string[]): Step[] {
+  if (!wanted) return [];
+  if (provider === 'mysql') {
+    throw usageError('BACKUP_UNSUPPORTED', '--backup supports PostgreSQL and SQLite, not MySQL.', {
+      hint: 'Back up the affected tables with mysqldump first, then run without --backup.',
+    });
+  }
+  if (provider === 'sqlite') return [{ kind: 'backup', items: [] }];
+  const items = sql.flatMap((text) => backupItems(text));
+  return items.length > 0 ? [{ kind: 'backup', items }] : [];
+}

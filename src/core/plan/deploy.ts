@@ -7,6 +7,8 @@ import {
   lintGateStep,
   otherPendingError,
 } from './common.js';
+import type { Provider } from '../target.js';
+import { backupStep } from './common.js';
 import type { EnvFacts, LintSummary, PlanBase, Step } from './types.js';
 
 export interface DeployFacts extends EnvFacts {
@@ -20,6 +22,9 @@ export interface DeployFacts extends EnvFacts {
   acceptRisk: boolean;
   /** How many read-only queries the hotfix's verify.sql files hold (run after applying). */
   verifyQueries: number;
+  /** --backup: save what the migrations drop or rewrite before they run. */
+  backup: boolean;
+  provider: Provider;
 }
 
 export interface DeployPlan extends PlanBase {
@@ -72,6 +77,11 @@ export function planDeploy(f: DeployFacts): DeployPlan {
   const steps: Step[] = [
     ...gate,
     ...confirmStep(f, `Apply ${f.db.pending.join(', ')}`),
+    ...backupStep(
+      f.backup,
+      f.provider,
+      f.pendingSql.map((m) => m.sql),
+    ),
     {
       kind: 'recorded',
       action: 'deploy',

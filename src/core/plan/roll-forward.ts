@@ -4,6 +4,7 @@ import { revertBranch } from './revert-branch.js';
 import { planRevert } from './revert-sql.js';
 import {
   acceptedRisk,
+  backupStep,
   commitStep,
   confirmStep,
   failedMigrationError,
@@ -120,6 +121,7 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
           },
         ]
       : []),
+    ...backupStep(f.backup, f.provider, [revert.text]),
     {
       kind: 'recorded',
       action: 'roll-forward',

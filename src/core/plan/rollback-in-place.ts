@@ -10,7 +10,7 @@ import {
 import { objectKey, removalSql } from '../sql/objects.js';
 import type { SqlStatement } from '../sql/statement.js';
 import { oneLine } from '../text.js';
-import { commitStep, confirmStep } from './common.js';
+import { backupStep, commitStep, confirmStep } from './common.js';
 import type { AnalyzedSql, DownFacts, RollbackBase, RollbackFacts, RollbackPlan } from './rollback.js';
 import type { Action } from './types.js';
 
@@ -205,6 +205,11 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
         marksRolledBack
           ? `Revert ${migration} and mark it rolled back`
           : `Finish the revert ${how.resolve.migration} and mark it applied`,
+      ),
+      ...backupStep(
+        f.backup,
+        f.provider,
+        toRun.length > 0 ? [toRun.map((st) => `${st.sql};`).join('\n')] : [],
       ),
       {
         kind: 'recorded',

@@ -40,6 +40,8 @@ export interface RollbackFacts extends EnvFacts {
   includePending: boolean;
   acceptRisk: boolean;
   timeouts: { lockTimeout: string; statementTimeout: string };
+  /** --backup: save what the revert drops or rewrites before it runs. */
+  backup: boolean;
   /** The branch checked out now (a new revert migration is committed on the hotfix branch). */
   currentBranch: string | undefined;
   /** Each migration of the hotfix (the first, then its parts), with its own down.sql. */

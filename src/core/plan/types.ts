@@ -3,6 +3,7 @@ import type { LedgerFile } from '../ledger.js';
 import type { LintFinding } from '../lint/types.js';
 import type { DbMigrationState } from '../migration-state.js';
 import type { DbObject } from '../sql/objects.js';
+import type { BackupItem } from '../backup.js';
 
 /**
  * A plan is what a command that changes an environment will do, as data: the --dry-run and
@@ -94,6 +95,8 @@ export type Step =
     }
   /** Commit the ledger (unless --no-commit, which leaves it staged). */
   | { kind: 'commit'; message: string }
+  /** --backup: save what the next step drops or rewrites (rows, a column; SQLite: the file). */
+  | { kind: 'backup'; items: BackupItem[] }
   /**
    * Run the hotfix's verify.sql (read-only): after a deploy it must hold (else the step fails,
    * recorded); after a rollback it is only reported.

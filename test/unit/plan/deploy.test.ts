@@ -41,6 +41,8 @@ function facts(
     includePending: o.includePending ?? false,
     acceptRisk: o.acceptRisk ?? false,
     verifyQueries: o.verifyQueries ?? 0,
+    backup: false,
+    provider: 'postgresql',
   };
 }
 

@@ -63,6 +63,7 @@ function facts(o: Options = {}): RollbackFacts {
     manual: o.manual ?? false,
     includePending: false,
     acceptRisk: false,
+    backup: false,
     timeouts: { lockTimeout: '5s', statementTimeout: '60s' },
     currentBranch: o.branch ?? `hotfix/${HOTFIX}`,
     parts: [
