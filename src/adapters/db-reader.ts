@@ -18,6 +18,11 @@ export interface DbReader {
    * resolve), described for people; undefined when nobody does or the provider has none.
    */
   migrateLockHolder(): Promise<string | undefined>;
+  /**
+   * Sessions holding a lock on any of these tables (PostgreSQL), described for people: who made
+   * a migration give up on its lock_timeout.
+   */
+  lockHolders(tables: readonly string[]): Promise<string[]>;
   /** A read-only query for checks (catalog lookups). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -102,6 +107,28 @@ export async function openDbReader(target: Target): Promise<DbReader> {
           ? `backend pid ${r.pid}${r.app ? ` (${r.app})` : ''}${r.since ? `, running since ${r.since}` : ''}`
           : undefined;
       },
+      lockHolders: async (tables) => {
+        if (tables.length === 0) return [];
+        const rows = await query<{
+          pid: number;
+          app: string | null;
+          state: string | null;
+          since: string | null;
+          relname: string;
+          mode: string;
+          q: string | null;
+        }>(
+          `SELECT DISTINCT a.pid, a.application_name AS app, a.state, a.xact_start::text AS since, c.relname, l.mode,
+                  left(regexp_replace(a.query, '\s+', ' ', 'g'), 100) AS q
+             FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.granted AND c.relname = ANY($1::text[]) AND a.pid <> pg_backend_pid()`,
+          [tables],
+        );
+        return rows.map(
+          (r) =>
+            `pid ${r.pid}${r.app ? ` (${r.app})` : ''} holds ${r.mode} on "${r.relname}"${r.state ? `, ${r.state}` : ''}${r.since ? ` since ${r.since}` : ''}${r.q ? `: ${r.q}` : ''}`,
+        );
+      },
       query,
       close: () => client.end(),
     };
@@ -141,6 +168,7 @@ export async function openDbReader(target: Target): Promise<DbReader> {
       },
       // SQLite has no migration lock: Prisma relies on the file lock of each write.
       migrateLockHolder: () => Promise.resolve(undefined),
+      lockHolders: () => Promise.resolve([]),
       query,
       close: () => Promise.resolve(client.close()),
     };
@@ -174,6 +202,7 @@ export async function openDbReader(target: Target): Promise<DbReader> {
       const holder = rows[0]?.holder;
       return holder === null || holder === undefined ? undefined : `connection id ${holder}`;
     },
+    lockHolders: () => Promise.resolve([]),
     query,
     close: () => connection.end(),
   };

@@ -38,7 +38,7 @@ export async function runRecorded(s: Session, step: RecordedStep): Promise<Hotfi
       type: 'intent',
       outcome: 'pending',
       migration: s.migration,
-      details: { action: step.action, ...step.intent },
+      details: { action: step.action, ...step.intent, rows: confirmRows(step) },
     },
   ]);
   const stop = async (
@@ -81,11 +81,11 @@ export async function runRecorded(s: Session, step: RecordedStep): Promise<Hotfi
       leftover = result;
     }
   }
-  // Confirm from the table, not from prisma's words.
-  const row = (await s.readDb()).stateOf(step.confirm.migration);
+  // Confirm from the table, not from prisma's words: every row the step names.
+  const db = await s.readDb();
   const prismaOk =
     prismaSaid === undefined || prismaSaid.kind === 'ok' || prismaSaid.kind === 'already-applied';
-  if (prismaOk && row === step.confirm.expect) {
+  if (prismaOk && confirmRows(step).every((m) => db.stateOf(m) === step.confirm.expect)) {
     await s.rec.append([
       {
         type: step.outcome,
