@@ -152,16 +152,8 @@ describe.sequential('hotfix verify (PostgreSQL)', () => {
 
     const r = await verify(['--env', 'staging']);
     expect(r.exitCode).toBe(1);
-    // The lint's advice on the hotfix SQL comes along as a warning.
-    expect(r.codes).toEqual([
-      'error HOTFIX_DOWN_TEMPLATE -',
-      'error MIGRATION_FAILED staging',
-      'warning LINT_WARNING -',
-    ]);
-    expect(r.findings.find((f) => f.code === 'LINT_WARNING')).toMatchObject({
-      hotfix: 'bad-fix',
-      details: { rule: expect.any(String), line: 1 },
-    });
+    // start wrote the timeouts preamble, so the lint has nothing to add about the UPDATE.
+    expect(r.codes).toEqual(['error HOTFIX_DOWN_TEMPLATE -', 'error MIGRATION_FAILED staging']);
     const failedFinding = r.findings.find((f) => f.code === 'MIGRATION_FAILED')!;
     expect(failedFinding).toMatchObject({
       hotfix: 'bad-fix',

@@ -44,6 +44,11 @@ describe.sequential('hotfix verify (SQLite)', () => {
       path.join(folder(), 'down.sql'),
       '-- The deleted rows cannot come back by SQL: they are in the 02:05 backup (orphans.csv).\nSELECT 1;\n',
     );
+    // The proof of the data fix: the orphans it deletes, none left when it holds.
+    writeFileSync(
+      path.join(folder(), 'verify.sql'),
+      'SELECT "id" FROM "Post" WHERE "authorId" NOT IN (SELECT "id" FROM "User");\n',
+    );
     git(dir, 'commit', '-qam', 'write the fix');
     for (const env of ['production', 'staging']) {
       const r = await runHotfix(dir, ['deploy', 'fix-orphans', '--env', env, '--yes'], s.env);
