@@ -86,6 +86,13 @@ describe('proof of a migration against the live catalog (PostgreSQL)', () => {
       undo: 'ALTER TABLE "User" DROP CONSTRAINT "User_role_check"',
     },
     {
+      what: 'a CHECK with LIKE and NOT ILIKE (stored as ~~ and !~~*)',
+      migration: `ALTER TABLE "User" ADD CONSTRAINT "User_email_at" CHECK ("email" LIKE '%@%' AND "email" NOT ILIKE '%@test') NOT VALID;`,
+      patched: `ALTER TABLE "User" ADD CONSTRAINT "User_email_at" CHECK (email LIKE '%@%' AND email NOT ILIKE '%@test') NOT VALID`,
+      other: `ALTER TABLE "User" ADD CONSTRAINT "User_email_at" CHECK (email LIKE '%@%' AND email NOT LIKE '%@test') NOT VALID`,
+      undo: 'ALTER TABLE "User" DROP CONSTRAINT "User_email_at"',
+    },
+    {
       what: 'a foreign key with its actions',
       migration: `ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;`,
       patched: `ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"(id) ON UPDATE CASCADE ON DELETE CASCADE`,

@@ -83,6 +83,10 @@ function rewrite(node: Record<string, Json>): Json {
         BoolExpr: { boolop: 'AND_EXPR', args: [cmp('>=', low ?? null), cmp('<=', high ?? null)] },
       });
     }
+    // x LIKE y is stored as the operator it names: x ~~ y (NOT LIKE !~~, ILIKE ~~*).
+    if (e.kind === 'AEXPR_LIKE' || e.kind === 'AEXPR_ILIKE') {
+      return canon({ A_Expr: { ...e, kind: 'AEXPR_OP' } });
+    }
   }
   // Functions and types of pg_catalog are shown unqualified.
   if (isObject(node.FuncCall) && Array.isArray(node.FuncCall.funcname)) {
