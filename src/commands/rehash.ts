@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { readIfExists } from '../adapters/fs-safe.js';
+import { readIfExists, writeFileAtomic } from '../adapters/fs-safe.js';
+import { providerOf } from '../adapters/migration-lock.js';
 import { sha256Hex } from '../core/checksum.js';
 import { usageError } from '../core/errors.js';
 import type { RowState } from '../core/intent.js';
@@ -9,6 +10,7 @@ import { validateHotfixName } from '../core/names.js';
 import { planRehash, type RehashFacts, type RehashPlan } from '../core/plan/rehash.js';
 import { resolveTarget } from '../core/target.js';
 import { relativeTo } from '../core/text.js';
+import { isGeneratedVerify, verifyFor } from '../core/verify-sql.js';
 import { readMigrationRows } from '../workflow/db-state.js';
 import type { Deps } from '../workflow/deps.js';
 import { actorOf, findHotfix, lockRepo, openProject, type Project } from '../workflow/project.js';
@@ -22,6 +24,8 @@ export interface RehashInput {
 
 export interface RehashResult extends RehashPlan {
   command: 'rehash';
+  /** verify.sql files regenerated because they proved the old migration.sql. */
+  regenerated: string[];
   dryRun: boolean;
   commit: string | null;
 }
@@ -50,6 +54,9 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
   try {
     const state = deriveState(entry.file);
     const migrationsDir = path.resolve(p.root, p.config.migrations);
+    const provider = (await providerOf(migrationsDir, p.root).catch(() => undefined)) ?? 'postgresql';
+    if (provider === 'postgresql') await (await import('../core/sql/parser.js')).loadParser();
+    const regenerated: { file: string; path: string; text: string }[] = [];
     const files = await Promise.all(
       state.migrations.map(async (m) => {
         const sql = await readIfExists(path.join(migrationsDir, m.name, 'migration.sql'));
@@ -62,7 +69,26 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
             },
           );
         }
-        const verify = await readIfExists(path.join(migrationsDir, m.name, 'verify.sql'));
+        const verifyPath = path.join(migrationsDir, m.name, 'verify.sql');
+        let verify = await readIfExists(verifyPath);
+        // A verify.sql that start generated from the old migration.sql, untouched since, proves
+        // the old statements: regenerate it from the new SQL rather than let deploy run it.
+        if (
+          verify !== undefined &&
+          sha256Hex(sql) !== m.checksum &&
+          m.verifyChecksum === sha256Hex(verify) &&
+          isGeneratedVerify(verify)
+        ) {
+          const fresh = verifyFor(name, sql, provider);
+          if (fresh !== verify) {
+            regenerated.push({
+              file: `${p.config.migrations}/${m.name}/verify.sql`,
+              path: verifyPath,
+              text: fresh,
+            });
+            verify = fresh;
+          }
+        }
         return {
           name: m.name,
           checksum: sha256Hex(sql),
@@ -72,8 +98,15 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
     );
     const facts: RehashFacts = { state, files, envs: await envStates(p, state, deps), reason: input.reason };
     const plan = planRehash(facts);
-    const result: RehashResult = { command: 'rehash', ...plan, dryRun: input.dryRun === true, commit: null };
+    const result: RehashResult = {
+      command: 'rehash',
+      ...plan,
+      regenerated: regenerated.map((r) => r.file),
+      dryRun: input.dryRun === true,
+      commit: null,
+    };
     if (input.dryRun) return result;
+    for (const r of regenerated) await writeFileAtomic(r.path, r.text);
 
     const at = deps.now().toISOString();
     const actor = await actorOf(p.git, deps);

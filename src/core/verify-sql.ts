@@ -15,6 +15,10 @@ export const VERIFY_TEMPLATE_MARKER = '-- hotfix:verify-template';
 /** An unfilled template: no proof yet. */
 export const isVerifyTemplate = (text: string) => text.trimStart().startsWith(VERIFY_TEMPLATE_MARKER);
 
+/** Written by `start` (generated or the template), not by a person: its second line says so. */
+export const isGeneratedVerify = (text: string) =>
+  /^-- hotfix:verify(-template)?\b[^\n]*\n-- Read-only proof of hotfix "/.test(text.trimStart());
+
 /** The queries of a verify.sql (comments and blank statements dropped). */
 export function verifyQueries(text: string, provider: Provider): string[] {
   return scanSql(text, provider).statements.map((s) => text.slice(s.start, s.end).trim());

@@ -10,6 +10,10 @@ export function renderRehash(c: ChalkInstance, r: RehashResult): string {
       (ch) =>
         `  ${ch.migration}/${ch.file}  ${ch.from ? ch.from.slice(0, 12) : 'none'}… -> ${ch.to.slice(0, 12)}…`,
     ),
+    ...r.regenerated.map(
+      (f) =>
+        `  ${c.yellow('!')} ${f} ${r.dryRun ? 'would be' : 'was'} generated again from the new migration.sql (it proved the old one): review it`,
+    ),
     c.bold('Ran nowhere'),
     ...r.checked.map((e) => `  ${e.env.padEnd(12)} ${e.state} (from the ${e.source})`),
   ];

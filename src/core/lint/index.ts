@@ -78,6 +78,10 @@ const REVERSE: Partial<Record<string, { severity: Severity; note: string }>> = {
   },
 };
 
+// The finding asks for no edit: down.sql is right as it is.
+const REVERSE_FIX =
+  'Nothing to change in down.sql. If what goes with it matters when you roll back, roll back with --backup: it saves those rows first.';
+
 /**
  * down.sql judged as a reverse: rollback runs it with lock_timeout/statement_timeout on the
  * session (and a roll-forward revert migration carries the preamble), so the timeout rules do
@@ -104,7 +108,9 @@ function asReverse(raw: RawFinding[], sql: string, migrationSql: string, provide
         (e) => created.has(objectKey(e.object)) || created.has(objectKey({ ...e.object, kind: 'column' })),
       );
     out.push(
-      reverse && undoes ? { ...f, severity: reverse.severity, message: `${f.message} (${reverse.note})` } : f,
+      reverse && undoes
+        ? { ...f, severity: reverse.severity, message: `${f.message} (${reverse.note})`, fix: REVERSE_FIX }
+        : f,
     );
   }
   return out;
