@@ -119,7 +119,7 @@ export async function openDbReader(target: Target): Promise<DbReader> {
           q: string | null;
         }>(
           `SELECT DISTINCT a.pid, a.application_name AS app, a.state, a.xact_start::text AS since, c.relname, l.mode,
-                  left(regexp_replace(a.query, '\s+', ' ', 'g'), 100) AS q
+                  left(regexp_replace(a.query, '\\s+', ' ', 'g'), 100) AS q
              FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.granted AND c.relname = ANY($1::text[]) AND a.pid <> pg_backend_pid()`,
           [tables],
