@@ -7,6 +7,22 @@ import module from 'node:module';
 // guard; it only helps modules loaded after the call, hence the dynamic import below.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 const { runCli } = await import('./cli/index.js');
+const { onInterrupt } = await import('./adapters/interrupt.js');
+
+// Ctrl-C or a stop during a long step: release the lock, say what was under way and that the
+// next command settles it from the ledger's intent, and exit as shells expect (128 + signal).
+// execa kills the prisma child on exit (its cleanup option), so nothing runs on unseen.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => {
+    void onInterrupt(signal).then((message) => {
+      process.stderr.write(message);
+      process.exit(code);
+    });
+  });
+}
 
 // The only place that exits: everything else returns or throws.
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import pg from 'pg';
+import { ownSessionName } from './interrupt.js';
 import { objectKey, type DbObject } from '../core/sql/objects.js';
 import { infraError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
@@ -81,7 +82,7 @@ export async function runStatements(
     const client = new pg.Client({
       connectionString: target.url,
       connectionTimeoutMillis: 10_000,
-      application_name: 'prisma-hotfix rollback',
+      application_name: ownSessionName('rollback'),
       // Session defaults, so that a RESET in down.sql comes back to them rather than to none.
       options: `-c lock_timeout=${compact(opts.lockTimeout)} -c statement_timeout=${compact(opts.statementTimeout)}`,
     });
@@ -237,4 +238,27 @@ export async function probeObjects(
     await reader.close();
   }
   return found;
+}
+
+/**
+ * Ends this process's sessions on `target` (PostgreSQL): after an interrupt, a session waiting
+ * on a lock would otherwise go on and run the migration with nobody to record it.
+ */
+export async function terminateOwnSessions(target: Target): Promise<void> {
+  if (target.provider !== 'postgresql') return;
+  const client = new pg.Client({
+    connectionString: target.url,
+    connectionTimeoutMillis: 2_000,
+    application_name: 'prisma-hotfix (cancel)',
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1::text[]) AND pid <> pg_backend_pid()',
+      [[ownSessionName('prisma'), ownSessionName('rollback')]],
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { infraError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { killGroup, trackChild, untrackChild } from './interrupt.js';
 
 export interface ExecOptions {
   cwd: string;
@@ -36,7 +37,10 @@ export const exec: Exec = async (file, args, options) => {
   const started = Date.now();
   const secrets = options.secrets ?? [];
   const shown = `${file} ${args.join(' ')}`;
-  const result = await execa(file, args, {
+  // Its own process group, so that an interrupt can stop the child with everything it started
+  // (prisma runs its schema engine as a child of its own, which would go on running the SQL).
+  const child = execa(file, args, {
+    detached: true,
     cwd: options.cwd,
     env: options.env,
     extendEnv: options.extendEnv ?? true,
@@ -46,6 +50,14 @@ export const exec: Exec = async (file, args, options) => {
     reject: false,
     stripFinalNewline: false,
     windowsHide: true,
+  });
+  const group = child.pid;
+  if (group !== undefined) trackChild(group);
+  const result = await child.finally(() => {
+    if (group === undefined) return;
+    untrackChild(group);
+    // A timeout kills the child; what it started must go with it.
+    killGroup(group);
   });
   const stdout = redact(String(result.stdout ?? ''), secrets);
   const stderr = redact(String(result.stderr ?? ''), secrets);

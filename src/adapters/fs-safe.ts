@@ -1,5 +1,6 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
+import { dropLock, holdLock } from './interrupt.js';
 import path from 'node:path';
 import { infraError } from '../core/errors.js';
 
@@ -114,12 +115,14 @@ export async function acquireLock(lockPath: string, command: string): Promise<Lo
     await fs.rm(tmp, { force: true });
   }
   let released = false;
+  holdLock(lockPath);
   return {
     path: lockPath,
     release: async () => {
       if (released) return;
       released = true;
       await fs.rm(lockPath, { force: true });
+      dropLock(lockPath);
     },
   };
 }

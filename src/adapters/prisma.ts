@@ -11,6 +11,7 @@ import {
 import { classifyPrismaOutput, type PrismaOutcome } from '../core/prisma-output.js';
 import { secretsOfUrl } from '../core/redact.js';
 import type { Exec, ExecResult } from './exec.js';
+import { ownSessionName } from './interrupt.js';
 import type { Target } from '../core/target.js';
 
 export interface PrismaTarget {
@@ -23,7 +24,16 @@ export interface PrismaTarget {
 
 /** How an environment reaches prisma: its URL under the variable its Prisma config reads. */
 export function prismaTarget(target: Target): PrismaTarget {
-  return { url: target.url, urlEnv: target.env.prismaUrlEnv, prismaConfig: target.env.prismaConfig };
+  return { url: named(target), urlEnv: target.env.prismaUrlEnv, prismaConfig: target.env.prismaConfig };
+}
+
+/**
+ * PostgreSQL: prisma's sessions carry this process's name (application_name, which Prisma's
+ * URL accepts), so that an interrupt can end them; a name the user chose is kept.
+ */
+function named(target: Target): string {
+  if (target.provider !== 'postgresql' || /[?&]application_name=/.test(target.url)) return target.url;
+  return `${target.url}${target.url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(ownSessionName('prisma'))}`;
 }
 
 export interface PrismaRunResult extends ExecResult {

@@ -104,6 +104,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
               const rl = createInterface({ input: io.stdin!, output: process.stderr });
               try {
                 return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+              } catch (error) {
+                // Ctrl-C or Ctrl-D at the prompt is an answer, not a bug: nothing ran yet.
+                if (['ABORT_ERR', 'ERR_USE_AFTER_CLOSE'].includes((error as { code?: string }).code ?? ''))
+                  throw new HotfixError(
+                    'interrupted',
+                    'ABORTED',
+                    'Aborted at the prompt: nothing was changed.',
+                  );
+                throw error;
               } finally {
                 rl.close();
               }

@@ -5,16 +5,21 @@ export const ExitCode = {
   usage: 2,
   ledger: 3,
   infra: 4,
+  /** Ctrl-C (SIGINT), as shells report a command it stopped: 128 + 2. */
+  interrupted: 130,
+  /** SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-export type ErrorKind = 'findings' | 'usage' | 'ledger' | 'infra';
+export type ErrorKind = 'findings' | 'usage' | 'ledger' | 'infra' | 'interrupted';
 
 const exitFor: Record<ErrorKind, ExitCode> = {
   findings: ExitCode.findings,
   usage: ExitCode.usage,
   ledger: ExitCode.ledger,
   infra: ExitCode.infra,
+  interrupted: ExitCode.interrupted,
 };
 
 export interface HotfixErrorOptions {

@@ -1,4 +1,5 @@
 import { probeObjects, runStatements } from '../adapters/db-writer.js';
+import { setActivity, setCanceller } from '../adapters/interrupt.js';
 import { prismaTarget } from '../adapters/prisma.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
 import { settleIntent } from '../core/intent.js';
@@ -26,6 +27,15 @@ import {
  * (a roll forward that applied but left something behind).
  */
 export async function runRecorded(s: Session, step: RecordedStep): Promise<HotfixError | undefined> {
+  try {
+    return await runRecordedStep(s, step);
+  } finally {
+    setActivity(undefined);
+    setCanceller(undefined);
+  }
+}
+
+async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixError | undefined> {
   const ctx: StepContext = {
     hotfix: s.input.name,
     env: s.target.env.name,
@@ -41,6 +51,9 @@ export async function runRecorded(s: Session, step: RecordedStep): Promise<Hotfi
       details: { action: step.action, ...step.intent, rows: confirmRows(step) },
     },
   ]);
+  setActivity(`${step.label} (${s.migration})`);
+  const target = s.target;
+  setCanceller(async () => (await import('../adapters/db-writer.js')).terminateOwnSessions(target));
   const stop = async (
     outcome: 'failed' | 'skipped',
     details: Record<string, unknown>,

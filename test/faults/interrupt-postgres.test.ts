@@ -1,0 +1,127 @@
+// Ctrl-C and SIGTERM, on real PostgreSQL and the real Prisma CLI: at the prompt it is an answer
+// (exit 130, nothing changed); during a deploy that waits on a table lock it stops the step
+// (exit 130/143), releases the lock, says the intent is left, and the next run settles it.
+import { execa } from 'execa';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { pgQuery, prismaMigrations } from '../support/db.js';
+import { git } from '../support/git.js';
+import { hotfixBin, runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
+import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Waits until a session of `url`'s database is blocked on a lock (prisma's ALTER TABLE). */
+async function waitForLockWait(url: string): Promise<undefined> {
+  for (let i = 0; i < 300; i++) {
+    const rows = await pgQuery(
+      url,
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (rows.length > 0) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no session ever waited on the lock');
+}
+
+describe.sequential('interrupts (PostgreSQL)', () => {
+  let s: TwoEnvProject;
+  let migration: string;
+  const lockFile = () => path.join(s.repoDir, '.git', 'hotfix.lock');
+  const rows = async (url: string) =>
+    (await prismaMigrations(url)).filter((r) => r.migration_name === migration);
+
+  beforeAll(async () => {
+    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'interrupt' });
+    migration = await startWithSql(
+      s,
+      'user-flag',
+      'ALTER TABLE "User" ADD COLUMN "flag" BOOLEAN;\n',
+      'ALTER TABLE "User" DROP COLUMN "flag";\n',
+      ['--lock-timeout', '60s'],
+    );
+  });
+  afterAll(async () => {
+    await s?.cleanup();
+  });
+
+  test('Ctrl-C at the protected-environment prompt: "Aborted", exit 130, nothing changed', async () => {
+    const head = git(s.project.dir, 'rev-parse', 'HEAD');
+    const envs = Object.entries({ ...s.env, NO_COLOR: '1' })
+      .map(([k, v]) => `${k}=${shq(v)}`)
+      .join(' ');
+    // script(1) gives hotfix a terminal; ^C typed there reaches the prompt as a person's would.
+    const child = execa(
+      'script',
+      [
+        '-qec',
+        `env ${envs} ${shq(process.execPath)} ${shq(hotfixBin)} deploy user-flag --env production`,
+        '/dev/null',
+      ],
+      { cwd: s.project.dir, reject: false, stdin: 'pipe', all: true },
+    );
+    let seen = '';
+    child.all!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('[y/N]')) child.stdin!.write('\x03');
+    });
+    const r = await child;
+    expect(r.exitCode, r.all).toBe(130);
+    expect(r.all).toContain('Aborted at the prompt: nothing was changed.');
+    expect(r.all).not.toMatch(/bug|Unexpected/i);
+    expect(await rows(s.prodUrl)).toEqual([]);
+    expect(git(s.project.dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+    expect(existsSync(lockFile())).toBe(false);
+  });
+
+  test.each([
+    ['SIGINT', 130, 'Interrupted (Ctrl-C)'],
+    ['SIGTERM', 143, 'Stopped (SIGTERM)'],
+  ] as const)(
+    '%s while prisma waits on a table lock: exit %i, lock released, intent left, next run settles it',
+    async (signal, code, said) => {
+      const holder = new pg.Client({ connectionString: s.stagingUrl });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE');
+        const child = startHotfix(s.project.dir, ['deploy', 'user-flag', '--env', 'staging'], s.env);
+        await waitForLockWait(s.stagingUrl);
+        child.kill(signal);
+        const r = await child;
+        expect(r.exitCode, String(r.stderr)).toBe(code);
+        expect(r.stderr).toContain(`${said} during: deploy to staging`);
+        expect(r.stderr).toContain('the next hotfix command checks the database and settles it');
+        expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+        expect(existsSync(lockFile())).toBe(false);
+        const ledger = JSON.parse(
+          readFileSync(path.join(s.project.dir, '.hotfix', 'user-flag.json'), 'utf8'),
+        );
+        expect(ledger.events.at(-1)).toMatchObject({ type: 'intent', env: { name: 'staging' } });
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      // prisma's session was ended with hotfix: its transaction rolled back, the column is not
+      // there; prisma's row stays unfinished, which hotfix rollback settles (nothing to undo).
+      const cols = await pgQuery(
+        s.stagingUrl,
+        `SELECT 1 FROM information_schema.columns WHERE table_name = 'User' AND column_name = 'flag'`,
+      );
+      expect(cols).toEqual([]);
+      const rolled = await runHotfix(s.project.dir, ['rollback', 'user-flag', '--env', 'staging'], s.env);
+      expect(rolled.exitCode, rolled.stdout + rolled.stderr).toBe(0);
+      expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+    },
+  );
+
+  test('then the deploy runs to the end', async () => {
+    const r = await runHotfix(s.project.dir, ['deploy', 'user-flag', '--env', 'staging'], s.env);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect((await rows(s.stagingUrl)).map((x) => x.finished)).toContain(true);
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+  });
+});
