@@ -20,6 +20,11 @@ export function register(program: Command, kit: CliKit): void {
       '--backup',
       'first save what the migrations drop or rewrite (rows, columns; SQLite: the file) to .hotfix/backups/, with the SQL that restores it',
     )
+    .option(
+      '--retry <n>',
+      'after a lock_timeout/statement_timeout that left nothing applied, try again up to n times (waits 5, 10, 20 s...)',
+      (v: string) => (/^\d+$/.test(v) ? Number(v) : Number.NaN),
+    )
     .option('--dry-run', 'print the SQL that would run, change nothing')
     .action(async (name: string, opts: DeployInput & { json?: boolean }) => {
       const [{ deploy }, { renderDeploy }] = await Promise.all([
@@ -40,6 +45,10 @@ export function register(program: Command, kit: CliKit): void {
       [
         'print the SQL that would run on production, change nothing',
         'hotfix deploy post-author-index --env production --dry-run',
+      ],
+      [
+        "a busy table: give up on each lock wait at the preamble's lock_timeout, try up to 3 more times",
+        'hotfix deploy post-author-index --env production --retry 3',
       ],
       [
         'production from CI, where nobody can answer a prompt',

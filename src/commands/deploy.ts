@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type ChecklistItem } from '../core/checklists.js';
 import { planDeploy, type DeployPlan } from '../core/plan/deploy.js';
+import { isHotfixError, usageError } from '../core/errors.js';
 import { relativeTo } from '../core/text.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
@@ -22,7 +23,12 @@ export interface DeployInput extends EnvCommandInput {
   acceptRisk?: boolean;
   /** Save what the migrations drop or rewrite before they run (.hotfix/backups/). */
   backup?: boolean;
+  /** Tries again this many times after a lock or statement timeout that left nothing (backoff 5, 10, 20 s...). */
+  retry?: number | undefined;
 }
+
+/** First wait of --retry; doubled for each further try. */
+const RETRY_BASE_MS = 5_000;
 
 export interface DeployResult extends DeployPlan {
   dryRun: boolean;
@@ -37,6 +43,26 @@ export interface DeployResult extends DeployPlan {
 
 /** `hotfix deploy`: gather facts, plan, apply. */
 export async function deploy(input: DeployInput, deps: Deps): Promise<DeployResult> {
+  const retries = input.retry ?? 0;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
+    throw usageError('BAD_RETRY', `--retry takes a whole number from 0 to 10, not "${String(input.retry)}".`);
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // A yes given once covers the tries that follow it: the person asked for them.
+      return await deployOnce(attempt === 0 ? input : { ...input, yes: true }, deps);
+    } catch (error) {
+      if (!isHotfixError(error) || error.code !== 'LOCK_TIMEOUT' || attempt >= retries) throw error;
+      const wait = RETRY_BASE_MS * 2 ** attempt;
+      deps.progress?.(
+        `${error.message.split('\n')[0]}\nTry ${attempt + 2} of ${retries + 1} in ${wait / 1000} s...`,
+      );
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+async function deployOnce(input: DeployInput, deps: Deps): Promise<DeployResult> {
   requireReason(input, { acceptRisk: input.acceptRisk });
   const s = await openSession(input, deps, 'deploy');
   try {

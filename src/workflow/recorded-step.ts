@@ -1,5 +1,6 @@
 import { probeObjects, runStatements } from '../adapters/db-writer.js';
 import { setActivity, setCanceller } from '../adapters/interrupt.js';
+import { isTimeoutCode, settleTimeout } from './lock-timeout.js';
 import { prismaTarget } from '../adapters/prisma.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
 import { settleIntent } from '../core/intent.js';
@@ -86,6 +87,17 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
           notRunCommit(step, ctx, o.code),
           notRunError(step, ctx, o),
         );
+      }
+      if (o.kind === 'migration-failed' && step.action === 'deploy' && isTimeoutCode(o.databaseCode)) {
+        const settled = await settleTimeout(s, o.migration ?? s.migration, o.databaseCode!);
+        if (settled) {
+          throw await stop(
+            'skipped',
+            settled.details,
+            `hotfix(${ctx.hotfix}): deploy to ${ctx.env} timed out on a lock; nothing applied`,
+            settled.error,
+          );
+        }
       }
       prismaSaid = o;
     } else if (result.kind === 'stop') {

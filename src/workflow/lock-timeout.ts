@@ -1,0 +1,88 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readCatalog } from '../adapters/catalog.js';
+import { openDbReader } from '../adapters/db-reader.js';
+import { prismaTarget } from '../adapters/prisma.js';
+import { infraError, type HotfixError } from '../core/errors.js';
+import { expectPostgres } from '../core/proof/expect-postgres.js';
+import { judge } from '../core/proof/judge.js';
+import { loadParser } from '../core/sql/parser.js';
+import type { Session } from './session.js';
+
+/** lock_timeout (lock_not_available) and statement_timeout (query_canceled). */
+const TIMEOUT_CODES = new Set(['55P03', '57014']);
+
+export const isTimeoutCode = (code: string | undefined) => code !== undefined && TIMEOUT_CODES.has(code);
+
+/** The tables a migration names, for asking who holds locks on them. */
+export function tablesOf(sql: string): string[] {
+  const names = new Set<string>();
+  const re =
+    /\b(?:TABLE|ON|INTO|UPDATE|FROM|JOIN|REFERENCES)\s+(?:ONLY\s+|IF\s+(?:NOT\s+)?EXISTS\s+)?(?:"?[\w$]+"?\s*\.\s*)?(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))/gi;
+  for (const m of sql.matchAll(re)) {
+    const name = m[1]?.replace(/""/g, '"') ?? m[2]!.toLowerCase();
+    if (!['only', 'if', 'select'].includes(name.toLowerCase())) names.add(name);
+  }
+  return [...names];
+}
+
+export interface TimeoutSettled {
+  details: Record<string, unknown>;
+  error: HotfixError;
+}
+
+/**
+ * A hotfix migration stopped by its own lock_timeout or statement_timeout on PostgreSQL. Prisma
+ * sends the file as one simple query, one implicit transaction, so nothing of it stayed: check
+ * that in the catalog, mark prisma's FAILED row rolled back (a plain retry is then possible), and
+ * name who held the lock. Undefined when that cannot be shown: the FAILED row then stands.
+ */
+export async function settleTimeout(
+  s: Session,
+  migration: string,
+  databaseCode: string,
+): Promise<TimeoutSettled | undefined> {
+  if (s.target.provider !== 'postgresql') return undefined;
+  const sql = await fs.readFile(path.join(s.migrationsDir, migration, 'migration.sql'), 'utf8');
+  // A file with its own transaction control may have committed part of itself.
+  if (/^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)\b/im.test(sql)) return undefined;
+  await loadParser();
+  const proofs = expectPostgres(sql);
+  const facts = await readCatalog(
+    s.target,
+    proofs.flatMap((p) => p.checks.map((c) => c.query)),
+  );
+  if (judge(proofs, facts).some((v) => v.status === 'proved')) return undefined;
+
+  const reader = await openDbReader(s.target);
+  let holders: string[];
+  try {
+    holders = await reader.lockHolders(tablesOf(sql)).catch(() => []);
+  } finally {
+    await reader.close();
+  }
+  const prisma = await s.prisma();
+  const resolved = await prisma.run(
+    { kind: 'resolve', action: 'rolled-back', migration },
+    prismaTarget(s.target),
+  );
+  if (resolved.outcome.kind !== 'ok') return undefined;
+
+  const env = s.target.env.name;
+  const what = databaseCode === '55P03' ? 'lock_timeout' : 'statement_timeout';
+  const who =
+    holders.length > 0
+      ? ` Another session held the lock: ${holders.join('; ')}.`
+      : ' Another session held a lock on the table (its holder was gone, or not readable, when checked).';
+  return {
+    details: { code: 'LOCK_TIMEOUT', databaseCode, holders, settled: 'rolled-back' },
+    error: infraError(
+      'LOCK_TIMEOUT',
+      `${migration} gave up on ${env} at its ${what} (${databaseCode}); nothing of it was applied (checked in the catalog), and its row is marked rolled back.${who}`,
+      {
+        hint: `Retry when the table is free: hotfix deploy ${s.input.name} --env ${env} --retry 3 (waits 5, 10, 20 s between tries). To see who holds it: SELECT pid, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks WHERE NOT granted OR relation IS NOT NULL);`,
+        details: { holders },
+      },
+    ),
+  };
+}
