@@ -34,7 +34,8 @@ import {
   type MigrationFolder,
   type VerifyFinding,
 } from '../core/verify/index.js';
-import { readMigrationRows } from '../workflow/db-state.js';
+import { readInvalidIndexes, readMigrationRows } from '../workflow/db-state.js';
+import { invalidIndexFindings } from '../core/verify/invalid-index.js';
 import { checkDrift } from '../workflow/drift.js';
 import { readMigrationFolders, readSchemaTexts } from '../workflow/project-files.js';
 import type { Deps } from '../workflow/deps.js';
@@ -303,6 +304,20 @@ async function environmentChecks(
     failed: check.failed.length,
     missing: check.missing.length,
   });
+  try {
+    const hotfixOf = new Map(
+      ctx.hotfixes.flatMap(({ state }) => state.migrations.map((m) => [m.name, state.name])),
+    );
+    outcome.findings.push(
+      ...invalidIndexFindings(
+        env,
+        await readInvalidIndexes(target),
+        ctx.folders.map((f) => ({ name: f.name, sql: f.sql ?? '', hotfix: hotfixOf.get(f.name) })),
+      ),
+    );
+  } catch (error) {
+    failed(error, env, outcome);
+  }
   try {
     outcome.findings.push(...(await verifySqlFindings(ctx, target, rows ?? [])));
   } catch (error) {

@@ -4,6 +4,7 @@ import { openDbReader } from '../adapters/db-reader.js';
 import type { MigrationRow } from '../core/migration-state.js';
 import { infraError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
+import { invalidIndexFindings, type InvalidIndexFact } from '../core/verify/invalid-index.js';
 
 /** Migration folders in the order Prisma applies them (lexical by name). */
 export async function migrationFolders(migrationsDir: string): Promise<string[]> {
@@ -31,4 +32,51 @@ export async function readMigrationRows(target: Target): Promise<MigrationRow[] 
   } finally {
     await reader.close().catch(() => undefined);
   }
+}
+
+export type InvalidIndex = InvalidIndexFact;
+
+/**
+ * Indexes PostgreSQL marks INVALID (`pg_index.indisvalid = false`): what a CREATE INDEX
+ * CONCURRENTLY leaves when it fails or is stopped. Kept up to date on every write, never used
+ * by a query, and a UNIQUE one does not stop duplicates. Other providers have none.
+ */
+export async function readInvalidIndexes(target: Target): Promise<InvalidIndex[]> {
+  if (target.provider !== 'postgresql') return [];
+  const reader = await openDbReader(target);
+  try {
+    return await reader.query<InvalidIndex>(
+      `SELECT n.nspname AS schema, c.relname AS name, t.relname AS "table", i.indisunique AS "unique"
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        ORDER BY 1, 2`,
+    );
+  } finally {
+    await reader.close().catch(() => undefined);
+  }
+}
+
+/** What a failed migration left INVALID among the indexes it creates, said for people. */
+export async function invalidIndexesLeft(
+  target: Target,
+  migrationsDir: string,
+  migrations: readonly string[],
+  hotfix: string,
+): Promise<string[]> {
+  if (target.provider !== 'postgresql') return [];
+  const indexes = await readInvalidIndexes(target).catch(() => []);
+  if (indexes.length === 0) return [];
+  const sqls = await Promise.all(
+    migrations.map(async (name) => ({
+      name,
+      hotfix,
+      sql: await fs.readFile(path.join(migrationsDir, name, 'migration.sql'), 'utf8').catch(() => ''),
+    })),
+  );
+  return invalidIndexFindings(target.env.name, indexes, sqls)
+    .filter((f) => f.migration !== null)
+    .map((f) => f.message);
 }

@@ -1,6 +1,7 @@
 import { probeObjects, runStatements } from '../adapters/db-writer.js';
 import { setActivity, setCanceller } from '../adapters/interrupt.js';
 import { isTimeoutCode, settleTimeout } from './lock-timeout.js';
+import { invalidIndexesLeft } from './db-state.js';
 import { prismaTarget } from '../adapters/prisma.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
 import { settleIntent } from '../core/intent.js';
@@ -125,7 +126,17 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
   const details = { ...revert, ...failureDetails(step, prismaSaid) };
   await s.rec.append([{ type: step.outcome, outcome: 'failed', migration: s.migration, details }]);
   const commit = await s.rec.commit(failureCommit(step, ctx, prismaSaid));
-  throw failureError(step, ctx, prismaSaid, step.action === 'deploy' ? { commit: commit ?? null } : {});
+  const error = failureError(
+    step,
+    ctx,
+    prismaSaid,
+    step.action === 'deploy' ? { commit: commit ?? null } : {},
+  );
+  if (step.action === 'deploy') {
+    const invalid = await invalidIndexesLeft(s.target, s.migrationsDir, s.migrations, s.input.name);
+    if (invalid.length > 0) error.message += `\n${invalid.join('\n')}`;
+  }
+  throw error;
 }
 
 /** The rows that must end in the step's expected state: the one it names, and the hotfix's other parts. */

@@ -38,6 +38,7 @@ export const FINDING_CODES = {
   APPLIED_MIGRATION_MISSING: 'error',
   CHECKSUM_MISMATCH: 'error',
   DRIFT: 'error',
+  INVALID_INDEX: 'error',
   DRIFT_NOT_COMPUTABLE: 'info',
   DRIFT_CHECK_FAILED: 'warning',
   LEDGER_DB_MISMATCH: 'error',

@@ -1,0 +1,41 @@
+import { finding, type VerifyFinding } from './findings.js';
+
+export interface InvalidIndexFact {
+  schema: string;
+  name: string;
+  table: string;
+  unique: boolean;
+}
+
+const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/**
+ * One finding per INVALID index, by name: a generic drift hides that a failed CREATE INDEX
+ * CONCURRENTLY left an index that slows every write, helps no query and, UNIQUE, lets
+ * duplicates in. Named with the migration that creates it, when one does.
+ */
+export function invalidIndexFindings(
+  env: string,
+  indexes: readonly InvalidIndexFact[],
+  migrations: readonly { name: string; sql: string; hotfix?: string | undefined }[],
+): VerifyFinding[] {
+  return indexes.map((ix) => {
+    const mentions = new RegExp(
+      `INDEX\\s+(CONCURRENTLY\\s+)?(IF\\s+NOT\\s+EXISTS\\s+)?"?${ix.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?[\\s(]`,
+      'i',
+    );
+    const by = migrations.find((m) => mentions.test(m.sql));
+    const drop = `DROP INDEX CONCURRENTLY ${qi(ix.schema)}.${qi(ix.name)};`;
+    const again = by?.hotfix
+      ? `hotfix rollback ${by.hotfix} --env ${env} (it drops it and settles the migration), then deploy again`
+      : `${drop} then create it again with CREATE INDEX CONCURRENTLY`;
+    return finding('INVALID_INDEX', {
+      env,
+      migration: by?.name ?? null,
+      hotfix: by?.hotfix ?? null,
+      message: `Index ${qi(ix.name)} on ${qi(ix.table)} is INVALID on ${env} (a CREATE INDEX CONCURRENTLY that failed or was stopped): it costs every write, no query uses it${ix.unique ? ', and as UNIQUE it does not stop duplicates' : ''}.`,
+      fix: again,
+      details: { ...ix, drop },
+    });
+  });
+}
