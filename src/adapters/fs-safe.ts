@@ -78,7 +78,18 @@ function isAlive(pid: number): boolean {
  * naming its holder. A stale one (its process gone) is reported with the command to clear
  * it, never taken over silently: the holder may have died mid-write and someone should look.
  */
-export async function acquireLock(lockPath: string, command: string): Promise<Lock> {
+export interface LockOptions {
+  /** --force-unlock: take over a lock whose holder is a process of this host that is gone. */
+  forceUnlock?: boolean | undefined;
+  /** Told when a stale lock was removed, with its holder. */
+  onForced?: ((holder: LockHolder) => void) | undefined;
+}
+
+export async function acquireLock(
+  lockPath: string,
+  command: string,
+  options: LockOptions = {},
+): Promise<Lock> {
   const holder: LockHolder = {
     pid: process.pid,
     host: os.hostname(),
@@ -91,7 +102,7 @@ export async function acquireLock(lockPath: string, command: string): Promise<Lo
   const tmp = `${lockPath}.${process.pid}.${Date.now()}.tmp`;
   await fs.writeFile(tmp, `${JSON.stringify(holder)}\n`, { encoding: 'utf8', flag: 'wx', mode: 0o644 });
   try {
-    await fs.link(tmp, lockPath);
+    await linkOrForce(tmp, lockPath, options);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const other = await readHolder(lockPath);
@@ -106,8 +117,10 @@ export async function acquireLock(lockPath: string, command: string): Promise<Lo
         : `Another hotfix command holds the lock: ${who}.`,
       {
         hint: stale
-          ? `Check that the repository and .hotfix/ look right (git status), then remove ${lockPath} and retry.`
-          : `Wait for it to finish, then retry. If you are sure it is gone, remove ${lockPath}.`,
+          ? `Check that the repository and .hotfix/ look right (git status), then run the same command with --force-unlock (it removes the lock only while its process is gone).`
+          : other && other.host !== os.hostname()
+            ? `It was taken on ${other.host}: check there that no hotfix command runs, then remove ${lockPath} by hand; --force-unlock never removes another host's lock.`
+            : `Wait for it to finish, then retry.`,
         details: { lockPath, holder: other },
       },
     );
@@ -125,6 +138,20 @@ export async function acquireLock(lockPath: string, command: string): Promise<Lo
       dropLock(lockPath);
     },
   };
+}
+
+/** link() the holder file into place; with --force-unlock, once over a stale lock of this host. */
+async function linkOrForce(tmp: string, lockPath: string, options: LockOptions): Promise<void> {
+  try {
+    await fs.link(tmp, lockPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !options.forceUnlock) throw error;
+    const other = await readHolder(lockPath);
+    if (!other || other.host !== os.hostname() || isAlive(other.pid)) throw error;
+    await fs.rm(lockPath, { force: true });
+    await fs.link(tmp, lockPath);
+    options.onForced?.(other);
+  }
 }
 
 async function readHolder(lockPath: string): Promise<LockHolder | undefined> {

@@ -87,3 +87,11 @@ function interruptMessage(signal: 'SIGINT' | 'SIGTERM'): string {
   );
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * Fault injection for the test suite only: HOTFIX_TEST_KILL_AT=<point> makes this process die
+ * by SIGKILL at that point, as a power cut or the OOM killer would. Nothing else reads it.
+ */
+export function faultPoint(point: string): void {
+  if (process.env.HOTFIX_TEST_KILL_AT === point) process.kill(process.pid, 'SIGKILL');
+}

@@ -71,6 +71,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .version(io.version, '-V, --version')
     .option('-C, --cwd <dir>', 'run as if started in <dir> (the project root)')
     .option('--config <file>', 'hotfix config file (default: hotfix.config.json)')
+    .option('--force-unlock', 'remove a stale hotfix lock first: only one of this host whose process is gone')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => out(s),
@@ -89,10 +90,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
 
   const deps = (): Deps => {
-    const opts = program.opts<{ cwd?: string; config?: string }>();
+    const opts = program.opts<{ cwd?: string; config?: string; forceUnlock?: boolean }>();
     return {
       cwd: projectDir(),
       configPath: opts.config,
+      forceUnlock: opts.forceUnlock === true,
       exec,
       env: io.env,
       now: () => new Date(),

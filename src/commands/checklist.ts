@@ -167,7 +167,7 @@ async function tick(
       },
     );
   }
-  const lock = await lockRepo(p.git, `hotfix checklist ${name}`);
+  const lock = await lockRepo(p.git, `hotfix checklist ${name}`, deps);
   try {
     // Read again under the lock: the file may have changed since it was listed.
     const file = (await p.store.read(name)) ?? entry.file;

@@ -36,7 +36,7 @@ export async function finish(input: FinishInput, deps: Deps): Promise<FinishResu
     push: input.push === true,
   };
   const p = await openProject(deps);
-  const lock = input.dryRun ? undefined : await lockRepo(p.git, `hotfix finish ${name}`);
+  const lock = input.dryRun ? undefined : await lockRepo(p.git, `hotfix finish ${name}`, deps);
   try {
     const entry = await findHotfix(p, name);
     const plan = planFinish(await gatherFinishFacts(p, entry.file, options, deps));

@@ -50,7 +50,7 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
       },
     );
   }
-  const lock = input.dryRun ? undefined : await lockRepo(p.git, `hotfix rehash ${name}`);
+  const lock = input.dryRun ? undefined : await lockRepo(p.git, `hotfix rehash ${name}`, deps);
   try {
     const state = deriveState(entry.file);
     const migrationsDir = path.resolve(p.root, p.config.migrations);

@@ -1,5 +1,5 @@
 import { existsSync, promises as fs } from 'node:fs';
-import { openProject } from '../workflow/project.js';
+import { lockOptions, openProject } from '../workflow/project.js';
 import os from 'node:os';
 import path from 'node:path';
 import { acquireLock, type Lock } from '../adapters/fs-safe.js';
@@ -112,7 +112,11 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
 
   let lock: Lock | undefined;
   if (!input.dryRun)
-    lock = await acquireLock(path.join(await git.commonDir(), 'hotfix.lock'), `hotfix start ${name}`);
+    lock = await acquireLock(
+      path.join(await git.commonDir(), 'hotfix.lock'),
+      `hotfix start ${name}`,
+      lockOptions(deps),
+    );
   try {
     const base = input.base ?? config.baseBranch;
     const current = await git.currentBranch();

@@ -10,6 +10,8 @@ export interface Deps {
   configPath?: string | undefined;
   /** Progress lines for people (stderr); never data. */
   progress?: (line: string) => void;
+  /** --force-unlock: a stale lock of this host (its process gone) is removed, and said so. */
+  forceUnlock?: boolean | undefined;
   /** Asks a person yes/no; absent when there is no terminal (CI), where --yes is required. */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
 }

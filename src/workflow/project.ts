@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { findProjectRoot, loadConfig } from '../adapters/config-loader.js';
-import { acquireLock, readIfExists, type Lock } from '../adapters/fs-safe.js';
+import { acquireLock, readIfExists, type Lock, type LockOptions } from '../adapters/fs-safe.js';
 import { openGit, type Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerEntry, type LedgerStore } from '../adapters/ledger-store.js';
 import type { HotfixConfig } from '../core/config.js';
@@ -54,8 +54,19 @@ export async function actorOf(git: Git, deps: Deps): Promise<string> {
 }
 
 /** Takes the repository's hotfix lock (`.git/hotfix.lock`) for `label`. */
-export async function lockRepo(git: Git, label: string): Promise<Lock> {
-  return acquireLock(path.join(await git.commonDir(), 'hotfix.lock'), label);
+export async function lockRepo(git: Git, label: string, deps?: Deps): Promise<Lock> {
+  return acquireLock(path.join(await git.commonDir(), 'hotfix.lock'), label, lockOptions(deps));
+}
+
+/** --force-unlock, and the line that says a stale lock was removed. */
+export function lockOptions(deps: Deps | undefined): LockOptions {
+  return {
+    forceUnlock: deps?.forceUnlock,
+    onForced: (h) =>
+      deps?.progress?.(
+        `Removed the stale hotfix lock of pid ${h.pid} (${h.command}, since ${h.since}): that process is gone.`,
+      ),
+  };
 }
 
 /**

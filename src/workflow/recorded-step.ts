@@ -1,5 +1,5 @@
 import { probeObjects, runStatements } from '../adapters/db-writer.js';
-import { setActivity, setCanceller } from '../adapters/interrupt.js';
+import { faultPoint, setActivity, setCanceller } from '../adapters/interrupt.js';
 import { isTimeoutCode, settleTimeout } from './lock-timeout.js';
 import { invalidIndexesLeft } from './db-state.js';
 import { prismaTarget } from '../adapters/prisma.js';
@@ -53,6 +53,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
       details: { action: step.action, ...step.intent, rows: confirmRows(step) },
     },
   ]);
+  faultPoint('after-intent');
   setActivity(`${step.label} (${s.migration})`);
   const target = s.target;
   setCanceller(async () => (await import('../adapters/db-writer.js')).terminateOwnSessions(target));
@@ -107,6 +108,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
       leftover = result;
     }
   }
+  faultPoint('after-actions');
   // Confirm from the table, not from prisma's words: every row the step names.
   const db = await s.readDb();
   const prismaOk =
@@ -120,6 +122,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
         details: { ...step.details, ...(leftover ? { leftover: leftover.labels } : {}) },
       },
     ]);
+    faultPoint('after-outcome');
     return leftover?.error;
   }
   const revert = typeof step.intent.revert === 'string' ? { revert: step.intent.revert } : {};

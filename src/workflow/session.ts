@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { openProject } from './project.js';
+import { lockOptions, openProject } from './project.js';
 import path from 'node:path';
 import { openDbReader } from '../adapters/db-reader.js';
 import { acquireLock, type Lock } from '../adapters/fs-safe.js';
@@ -154,7 +154,11 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
   }
   const lock: Lock | undefined = input.dryRun
     ? undefined
-    : await acquireLock(path.join(await git.commonDir(), 'hotfix.lock'), `hotfix ${command} ${name}`);
+    : await acquireLock(
+        path.join(await git.commonDir(), 'hotfix.lock'),
+        `hotfix ${command} ${name}`,
+        lockOptions(deps),
+      );
   try {
     const actor = (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
     let prisma: Promise<Prisma> | undefined;
@@ -196,6 +200,16 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
         await lock?.release();
       },
     };
+    // A run killed after writing the ledger but before its commit left it changed in the tree:
+    // what it says happened did happen (each event is written after the fact), so commit it
+    // before anything else, or the tree stays dirty and a later checkout fails on it.
+    if (!input.dryRun && input.commit && (await git.dirtyPaths()).includes(store.relativePath(name))) {
+      await git.add([store.relativePath(name)]);
+      await git.commit(`hotfix(${name}): the ledger an interrupted run left uncommitted`, [
+        store.relativePath(name),
+      ]);
+      session.reconciled = 'committed the ledger an interrupted run had written but not committed';
+    }
     const open = openIntent(ledger, target.env.name, store.relativePath(name));
     if (open) session.reconciled = await reconcile(session, open);
     return session;
