@@ -14,20 +14,56 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await fs.open(tmp, 'wx', 0o644);
   try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await fs.open(tmp, 'wx', 0o644);
+    try {
+      await writeAll(handle, content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (error) {
+    // The old file is untouched (rename never happened); the torn temp file must not stay to
+    // dirty the tree for the next command.
     await fs.rm(tmp, { force: true });
-    throw error;
+    throw diskError(error, file);
   }
   await fsyncDir(dir);
+}
+
+let writes = 0;
+
+/**
+ * Writes the whole text. HOTFIX_TEST_WRITE_FAULT=ENOSPC[:n] (the test suite only) fails every
+ * atomic write, or only the n-th of this process, as a full disk would.
+ */
+async function writeAll(handle: fs.FileHandle, content: string): Promise<void> {
+  writes += 1;
+  const fault = /^ENOSPC(?::(\d+))?$/.exec(process.env.HOTFIX_TEST_WRITE_FAULT ?? '');
+  if (fault && (fault[1] === undefined || Number(fault[1]) === writes)) {
+    // What a full disk does: part of the data lands, then the write fails.
+    await handle.write(content.slice(0, Math.floor(content.length / 2)));
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  }
+  await handle.writeFile(content, 'utf8');
+}
+
+/** A full disk or quota is named as such (exit 4), with what was kept. */
+function diskError(error: unknown, file: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EIO' && code !== 'EROFS') return error;
+  return infraError(
+    code === 'ENOSPC' || code === 'EDQUOT' ? 'DISK_FULL' : 'WRITE_FAILED',
+    `Could not write ${file} (${code}${code === 'ENOSPC' ? ': no space left on the device' : ''}). The file is as it was before; the partial copy was removed.`,
+    {
+      hint:
+        code === 'EROFS'
+          ? 'The file system is read-only: run hotfix from a writable checkout.'
+          : 'Free some space (df -h .), then run the same command again: it picks up from what the ledger recorded.',
+      details: { file, code },
+    },
+  );
 }
 
 /** A file's text, or undefined when it does not exist (other errors are thrown). */

@@ -29,6 +29,8 @@ export interface Git {
   localBranches(pattern: string): Promise<string[]>;
   /** Path of the repository's common git dir (for lock files that must never be committed). */
   commonDir(): Promise<string>;
+  /** This worktree's own git folder (absolute): where its index and index.lock live. */
+  gitDir(): Promise<string>;
   /** The commit `ref` names (e.g. `refs/remotes/origin/main`), or undefined when there is none. */
   resolveRef(ref: string): Promise<string | undefined>;
   /** Whether `commit` is an ancestor of (or equal to) `of`. */
@@ -215,6 +217,10 @@ async function commonDir(run: Run): Promise<string> {
   return out.trim();
 }
 
+async function gitDir(run: Run): Promise<string> {
+  return stdoutOf('rev-parse', await run(['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
+}
+
 async function isAncestor(run: Run, commit: string, of: string): Promise<boolean> {
   const result = await run(['merge-base', '--is-ancestor', commit, of]);
   if (result.exitCode === 1) return false;
@@ -277,6 +283,7 @@ export async function openGit(cwd: string, exec: Exec): Promise<Git> {
     listFiles: (ref, dir) => listFiles(run, ref, dir),
     localBranches: (pattern) => localBranches(run, pattern),
     commonDir: () => commonDir(run),
+    gitDir: () => gitDir(run),
     resolveRef: (ref) => verifyObject(run, `${ref}^{commit}`),
     isAncestor: (commit, of) => isAncestor(run, commit, of),
     merge: (branch, message) => merge(run, branch, message),

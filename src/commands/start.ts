@@ -1,8 +1,8 @@
 import { existsSync, promises as fs } from 'node:fs';
-import { lockOptions, openProject } from '../workflow/project.js';
+import { lockRepo, openProject } from '../workflow/project.js';
 import os from 'node:os';
 import path from 'node:path';
-import { acquireLock, type Lock } from '../adapters/fs-safe.js';
+import type { Lock } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
 import { openLedgerStore } from '../adapters/ledger-store.js';
 import { providerOf } from '../adapters/migration-lock.js';
@@ -111,12 +111,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
   const ledger = openLedgerStore(git, projectRoot);
 
   let lock: Lock | undefined;
-  if (!input.dryRun)
-    lock = await acquireLock(
-      path.join(await git.commonDir(), 'hotfix.lock'),
-      `hotfix start ${name}`,
-      lockOptions(deps),
-    );
+  if (!input.dryRun) lock = await lockRepo(git, `hotfix start ${name}`, deps);
   try {
     const base = input.base ?? config.baseBranch;
     const current = await git.currentBranch();

@@ -85,7 +85,11 @@ const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(\s|$)/m;
  * callers must never fall back to an empty ledger.
  */
 export function parseLedger(text: string, where: string): LedgerFile {
-  const hint = `Fix or restore ${where} from git (git log -p -- ${where}); hotfix never rewrites a ledger it cannot read.`;
+  // On another branch, `where` is "<branch>:<path>": git log takes the branch and the path apart.
+  const colon = where.indexOf(':');
+  const history =
+    colon > 0 ? `git log -p ${where.slice(0, colon)} -- ${where.slice(colon + 1)}` : `git log -p -- ${where}`;
+  const hint = `Fix or restore ${where} from git (${history}); hotfix never rewrites a ledger it cannot read.`;
   if (CONFLICT_MARKER.test(text)) {
     throw ledgerError('LEDGER_CONFLICTED', `Ledger ${where} contains git conflict markers.`, {
       hint: `Resolve the merge conflict in ${where} keeping every event of both sides in time order, then commit.`,

@@ -47,7 +47,7 @@ export async function applyPlan(s: Session, plan: readonly Step[]): Promise<Appl
         deferred = (await runRecorded(s, step)) ?? deferred;
         break;
       case 'commit':
-        applied.commit = (await s.rec.commit(step.message)) ?? applied.commit;
+        applied.commit = (await commitOrSay(s, step.message)) ?? applied.commit;
         break;
       case 'backup':
         applied.backup = await backupStep(s, step);
@@ -74,6 +74,27 @@ function lintBlocked(s: Session, step: Extract<Step, { kind: 'lint-gate' }>): Ho
       details: { findings: step.blocking },
     },
   );
+}
+
+/**
+ * The ledger is written; only its commit is left. A failure here must not hide that the
+ * database changed: say what the ledger holds, and that the next command commits it.
+ */
+async function commitOrSay(s: Session, message: string): Promise<string | undefined> {
+  try {
+    return await s.rec.commit(message);
+  } catch (error) {
+    const last = s.rec.file().events.at(-1);
+    const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw infraError(
+      'LEDGER_COMMIT_FAILED',
+      `What happened on ${s.target.env.name} is recorded in ${s.store.relativePath(s.input.name)} (last event: ${last?.type ?? '?'} ${last?.outcome ?? ''}), but git could not commit it: ${cause}`,
+      {
+        hint: 'Fix the cause (disk space, a git hook, .git/index.lock), then run any hotfix command for this hotfix: it commits the ledger first. Do not discard the change to the ledger.',
+        cause: error,
+      },
+    );
+  }
 }
 
 /** Protected environments need a yes: typed at a terminal, or --yes where there is none. */

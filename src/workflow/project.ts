@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findProjectRoot, loadConfig } from '../adapters/config-loader.js';
 import { acquireLock, readIfExists, type Lock, type LockOptions } from '../adapters/fs-safe.js';
@@ -55,7 +56,23 @@ export async function actorOf(git: Git, deps: Deps): Promise<string> {
 
 /** Takes the repository's hotfix lock (`.git/hotfix.lock`) for `label`. */
 export async function lockRepo(git: Git, label: string, deps?: Deps): Promise<Lock> {
-  return acquireLock(path.join(await git.commonDir(), 'hotfix.lock'), label, lockOptions(deps));
+  const common = await git.commonDir();
+  // A leftover index.lock would fail the commit at the end, after the database changed: refuse
+  // before anything happens. (For a worktree the index is its own, under .git/worktrees/<name>.)
+  for (const dir of new Set([common, await git.gitDir()])) {
+    const indexLock = path.join(dir, 'index.lock');
+    if (existsSync(indexLock)) {
+      throw usageError(
+        'GIT_INDEX_LOCKED',
+        `${indexLock} exists: a git command is running here, or one was killed.`,
+        {
+          hint: `If no git command is running (ps aux | grep git), remove it: rm ${indexLock}`,
+          details: { path: indexLock },
+        },
+      );
+    }
+  }
+  return acquireLock(path.join(common, 'hotfix.lock'), label, lockOptions(deps));
 }
 
 /** --force-unlock, and the line that says a stale lock was removed. */

@@ -114,7 +114,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
   const prismaOk =
     prismaSaid === undefined || prismaSaid.kind === 'ok' || prismaSaid.kind === 'already-applied';
   if (prismaOk && confirmRows(step).every((m) => db.stateOf(m) === step.confirm.expect)) {
-    await s.rec.append([
+    await recordDone(s, step, [
       {
         type: step.outcome,
         outcome: 'ok',
@@ -140,6 +140,26 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     if (invalid.length > 0) error.message += `\n${invalid.join('\n')}`;
   }
   throw error;
+}
+
+/**
+ * The outcome of a step the database shows done. If the ledger cannot take it (a full disk), the
+ * error must say that the database changed: the intent stays, and the next run settles it.
+ */
+async function recordDone(s: Session, step: RecordedStep, events: Parameters<Session['rec']['append']>[0]) {
+  try {
+    await s.rec.append(events);
+  } catch (error) {
+    const cause = isHotfixError(error) ? error : undefined;
+    throw infraError(
+      'RECORD_FAILED',
+      `${step.label}: DONE in the database (${confirmRows(step).join(', ')} ${step.confirm.expect} in _prisma_migrations), but the ledger could not record it: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        hint: `${cause?.hint ? `${cause.hint} ` : ''}The ledger keeps the intent of this step; the next hotfix command for ${s.input.name} reads the database and records it. Do not run the SQL again by hand.`,
+        cause: error,
+      },
+    );
+  }
 }
 
 /** The rows that must end in the step's expected state: the one it names, and the hotfix's other parts. */

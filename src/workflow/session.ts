@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { lockOptions, openProject } from './project.js';
+import { lockRepo, openProject } from './project.js';
 import path from 'node:path';
 import { openDbReader } from '../adapters/db-reader.js';
-import { acquireLock, type Lock } from '../adapters/fs-safe.js';
+import type { Lock } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
 import { openLedgerStore, type LedgerStore } from '../adapters/ledger-store.js';
 import { openPrisma, type Prisma } from '../adapters/prisma.js';
@@ -154,11 +154,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
   }
   const lock: Lock | undefined = input.dryRun
     ? undefined
-    : await acquireLock(
-        path.join(await git.commonDir(), 'hotfix.lock'),
-        `hotfix ${command} ${name}`,
-        lockOptions(deps),
-      );
+    : await lockRepo(git, `hotfix ${command} ${name}`, deps);
   try {
     const actor = (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
     let prisma: Promise<Prisma> | undefined;

@@ -35,6 +35,17 @@ function ledgerFailure(text: string): HotfixError {
 }
 
 describe('ledger', () => {
+  it('a bad ledger on another branch gets a git log that git accepts (branch, then the path)', () => {
+    let error: HotfixError | undefined;
+    try {
+      parseLedger('{ not json', 'hotfix/x:.hotfix/x.json');
+    } catch (e) {
+      error = e as HotfixError;
+    }
+    expect(error?.hint).toContain('git log -p hotfix/x -- .hotfix/x.json');
+    expect(ledgerFailure('{ not json').hint).toContain('git log -p -- .hotfix/fix.json');
+  });
+
   it('round-trips and numbers events in order', () => {
     const f = file();
     const parsed = parseLedger(serializeLedger(f), '.hotfix/fix.json');
