@@ -63,9 +63,9 @@ describe.sequential('interrupts (PostgreSQL)', () => {
       { cwd: s.project.dir, reject: false, stdin: 'pipe', all: true },
     );
     let seen = '';
-    child.all!.on('data', (d: Buffer) => {
+    child.all.on('data', (d: Buffer) => {
       seen += d.toString();
-      if (seen.includes('[y/N]')) child.stdin!.write('\x03');
+      if (seen.includes('[y/N]')) child.stdin.write('\x03');
     });
     const r = await child;
     expect(r.exitCode, r.all).toBe(130);
