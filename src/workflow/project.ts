@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { findProjectRoot, loadConfig } from '../adapters/config-loader.js';
 import { acquireLock, readIfExists, type Lock, type LockOptions } from '../adapters/fs-safe.js';
@@ -33,7 +34,30 @@ export async function openProject(deps: Deps): Promise<Project> {
     root,
     deps.configPath ? path.resolve(deps.cwd, deps.configPath) : undefined,
   );
+  await insideRepository(git.root, [path.resolve(root, config.migrations), path.join(root, '.hotfix')]);
   return { git, root, projectRoot: root, config, store: openLedgerStore(git, root) };
+}
+
+/**
+ * The folders hotfix writes must be in the repository, not links out of it: a cloned repository
+ * could otherwise make it write (and git refuse to commit) anywhere on the machine.
+ */
+async function insideRepository(gitRoot: string, dirs: string[]): Promise<void> {
+  const top = await realpath(gitRoot);
+  for (const dir of dirs) {
+    const real = await realpath(dir).catch(() => undefined);
+    if (real === undefined) continue; // not there yet: created inside the root
+    if (real !== top && !real.startsWith(`${top}${path.sep}`)) {
+      throw usageError(
+        'PATH_OUTSIDE_REPO',
+        `${relativeTo(gitRoot, dir)} leads outside the repository (to ${real}, through a symbolic link).`,
+        {
+          hint: 'Make it a real folder of the repository; hotfix writes only inside it.',
+          details: { path: dir, real },
+        },
+      );
+    }
+  }
 }
 
 /** A hotfix's ledger: the working tree's, or the one on a local hotfix/* branch. */
