@@ -119,6 +119,10 @@ export interface LockOptions {
   forceUnlock?: boolean | undefined;
   /** Told when a stale lock was removed, with its holder. */
   onForced?: ((holder: LockHolder) => void) | undefined;
+  /** --wait: milliseconds to wait for a lock held by a live process before giving up. */
+  waitMs?: number | undefined;
+  /** Told once when waiting starts. */
+  onWait?: ((holder: string) => void) | undefined;
 }
 
 export async function acquireLock(
@@ -126,6 +130,22 @@ export async function acquireLock(
   command: string,
   options: LockOptions = {},
 ): Promise<Lock> {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let told = false;
+  for (;;) {
+    try {
+      return await acquireOnce(lockPath, command, options);
+    } catch (error) {
+      // Only a live holder is worth waiting for; a stale lock never goes away by itself.
+      if ((error as { code?: string }).code !== 'LOCK_HELD' || Date.now() >= deadline) throw error;
+      if (!told) options.onWait?.((error as Error).message);
+      told = true;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 150));
+    }
+  }
+}
+
+async function acquireOnce(lockPath: string, command: string, options: LockOptions): Promise<Lock> {
   const holder: LockHolder = {
     pid: process.pid,
     host: os.hostname(),
@@ -156,7 +176,7 @@ export async function acquireLock(
           ? `Check that the repository and .hotfix/ look right (git status), then run the same command with --force-unlock (it removes the lock only while its process is gone).`
           : other && other.host !== os.hostname()
             ? `It was taken on ${other.host}: check there that no hotfix command runs, then remove ${lockPath} by hand; --force-unlock never removes another host's lock.`
-            : `Wait for it to finish, then retry.`,
+            : `Wait for it to finish, then retry (or pass --wait <seconds> to wait for it).`,
         details: { lockPath, holder: other },
       },
     );

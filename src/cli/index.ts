@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Exec } from '../adapters/exec.js';
 import type { Deps } from '../workflow/deps.js';
 import { cwdMissingError, ExitCode, HotfixError, isHotfixError } from '../core/errors.js';
@@ -71,6 +71,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .version(io.version, '-V, --version')
     .option('-C, --cwd <dir>', 'run as if started in <dir> (the project root)')
     .option('--config <file>', 'hotfix config file (default: hotfix.config.json)')
+    .option(
+      '--wait <seconds>',
+      'wait up to <seconds> for the lock another hotfix command holds in this repository (default: fail at once)',
+      (v: string) => {
+        if (!/^\d+$/.test(v) || Number(v) > 3600)
+          throw new InvalidArgumentError('a whole number of seconds from 0 to 3600');
+        return Number(v);
+      },
+    )
     .option('--force-unlock', 'remove a stale hotfix lock first: only one of this host whose process is gone')
     .exitOverride()
     .configureOutput({
@@ -90,11 +99,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
 
   const deps = (): Deps => {
-    const opts = program.opts<{ cwd?: string; config?: string; forceUnlock?: boolean }>();
+    const opts = program.opts<{ cwd?: string; config?: string; forceUnlock?: boolean; wait?: number }>();
     return {
       cwd: projectDir(),
       configPath: opts.config,
       forceUnlock: opts.forceUnlock === true,
+      waitSeconds: opts.wait,
       exec,
       env: io.env,
       now: () => new Date(),

@@ -12,6 +12,8 @@ export interface Deps {
   progress?: (line: string) => void;
   /** --force-unlock: a stale lock of this host (its process gone) is removed, and said so. */
   forceUnlock?: boolean | undefined;
+  /** --wait: seconds to wait for the repository lock another hotfix command holds. */
+  waitSeconds?: number | undefined;
   /** Asks a person yes/no; absent when there is no terminal (CI), where --yes is required. */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
 }

@@ -81,11 +81,14 @@ export async function actorOf(git: Git, deps: Deps): Promise<string> {
 /** Takes the repository's hotfix lock (`.git/hotfix.lock`) for `label`. */
 export async function lockRepo(git: Git, label: string, deps?: Deps): Promise<Lock> {
   const common = await git.commonDir();
-  // A leftover index.lock would fail the commit at the end, after the database changed: refuse
-  // before anything happens. (For a worktree the index is its own, under .git/worktrees/<name>.)
+  const lock = await acquireLock(path.join(common, 'hotfix.lock'), label, lockOptions(deps));
+  // Checked once the lock is ours (another hotfix command's git is done by then): a leftover
+  // index.lock would fail the commit at the end, after the database changed, so refuse now.
+  // (A worktree has its own index, under .git/worktrees/<name>.)
   for (const dir of new Set([common, await git.gitDir()])) {
     const indexLock = path.join(dir, 'index.lock');
     if (existsSync(indexLock)) {
+      await lock.release();
       throw usageError(
         'GIT_INDEX_LOCKED',
         `${indexLock} exists: a git command is running here, or one was killed.`,
@@ -96,13 +99,15 @@ export async function lockRepo(git: Git, label: string, deps?: Deps): Promise<Lo
       );
     }
   }
-  return acquireLock(path.join(common, 'hotfix.lock'), label, lockOptions(deps));
+  return lock;
 }
 
 /** --force-unlock, and the line that says a stale lock was removed. */
 export function lockOptions(deps: Deps | undefined): LockOptions {
   return {
     forceUnlock: deps?.forceUnlock,
+    waitMs: deps?.waitSeconds !== undefined ? deps.waitSeconds * 1000 : undefined,
+    onWait: (held) => deps?.progress?.(`${held} Waiting up to ${deps.waitSeconds} s (--wait)...`),
     onForced: (h) =>
       deps?.progress?.(
         `Removed the stale hotfix lock of pid ${h.pid} (${h.command}, since ${h.since}): that process is gone.`,
