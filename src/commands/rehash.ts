@@ -52,7 +52,9 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
   }
   const lock = input.dryRun ? undefined : await lockRepo(p.git, `hotfix rehash ${name}`, deps);
   try {
-    const state = deriveState(entry.file);
+    // Read again under the lock: another command may have added events since it was listed.
+    const file = (lock && (await p.store.read(name))) || entry.file;
+    const state = deriveState(file);
     const migrationsDir = path.resolve(p.root, p.config.migrations);
     const provider = (await providerOf(migrationsDir, p.root).catch(() => undefined)) ?? 'postgresql';
     if (provider === 'postgresql') await (await import('../core/sql/parser.js')).loadParser();
@@ -127,7 +129,7 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
         changed: plan.changes.filter((c) => c.migration === migration).map((c) => c.file),
       },
     }));
-    await p.store.write(appendEvents(entry.file, events));
+    await p.store.write(appendEvents(file, events));
     // The edit and its checksum go in one commit: the folders of the parts, and the ledger.
     const paths = [
       ...state.migrations.map((m) => relativeTo(p.git.root, path.join(migrationsDir, m.name))),

@@ -156,6 +156,8 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
     ? undefined
     : await lockRepo(git, `hotfix ${command} ${name}`, deps);
   try {
+    // Read again under the lock: a command that held it before us may have added events.
+    const current = lock ? ((await store.read(name)) ?? ledger) : ledger;
     const actor = (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
     let prisma: Promise<Prisma> | undefined;
     const readDb = async () => {
@@ -166,7 +168,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
         await reader.close();
       }
     };
-    const rec = recorder(ledger, { store, git, actor, command, target, input, deps });
+    const rec = recorder(current, { store, git, actor, command, target, input, deps });
     const session: Session = {
       command,
       input,
@@ -206,7 +208,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
       ]);
       session.reconciled = 'committed the ledger an interrupted run had written but not committed';
     }
-    const open = openIntent(ledger, target.env.name, store.relativePath(name));
+    const open = openIntent(current, target.env.name, store.relativePath(name));
     if (open) session.reconciled = await reconcile(session, open);
     return session;
   } catch (error) {
