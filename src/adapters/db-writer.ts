@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { ownSessionName } from './interrupt.js';
 import { objectKey, type DbObject } from '../core/sql/objects.js';
+import { connectCause } from '../core/connect-cause.js';
 import { infraError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
 import type { Target } from '../core/target.js';
@@ -43,10 +44,11 @@ const PRISMA_MIGRATE_LOCK = 72707369;
 
 function unreachable(target: Target, cause: unknown): Error {
   const message = redact(cause instanceof Error ? cause.message : String(cause), secretsOfUrl(target.url));
+  const why = connectCause(cause as { code?: unknown; message?: unknown }, target.env);
   return infraError(
-    'DB_UNREACHABLE',
-    `Cannot reach the ${target.env.name} database (${target.describe}): ${message}`,
-    { hint: `Check that the database is up and that $${target.env.urlEnv} points at it.`, cause },
+    why.code,
+    `Cannot connect to the ${target.env.name} database (${target.describe}): ${why.what}. ${message}`,
+    { hint: why.hint, cause },
   );
 }
 

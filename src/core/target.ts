@@ -57,6 +57,13 @@ export function resolveTarget(
         details: { shape: urlShape(url) },
       },
     );
+  // Two mistakes that otherwise read as something else: a pasted space, and a raw "#" in the
+  // password (the URL then ends there, and the host and database seem missing).
+  if (url !== url.trim())
+    throw malformed('it starts or ends with whitespace (a pasted space or newline?); remove it');
+  const at = url.lastIndexOf('@');
+  if (at > 0 && url.slice(0, at).includes('#'))
+    throw malformed('the password holds a raw "#", which ends a URL: write it as %23');
   const provider = providerOf(url);
   if (!provider) throw malformed(`unsupported scheme "${/^[a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)'}"`);
   if (provider === 'sqlite') {

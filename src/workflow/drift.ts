@@ -2,6 +2,7 @@ import { cpSync, existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { prismaTarget, type Prisma } from '../adapters/prisma.js';
+import { connectCause } from '../core/connect-cause.js';
 import { infraError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
 import {
@@ -47,10 +48,11 @@ export async function checkDrift(
       prismaTarget(target),
     );
     if (diff.outcome.kind === 'unreachable') {
+      const why = connectCause(diff.outcome, target.env);
       throw infraError(
-        'DB_UNREACHABLE',
-        `prisma could not reach the ${env} database (${target.describe}) for the drift check (${diff.outcome.code}).`,
-        { hint: `Check that the database is up and that $${target.env.urlEnv} points at it.` },
+        why.code,
+        `prisma could not connect to the ${env} database (${target.describe}) for the drift check: ${why.what} (${diff.outcome.code}).`,
+        { hint: why.hint },
       );
     }
     return driftFromDiff(env, diff);

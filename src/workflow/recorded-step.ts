@@ -44,6 +44,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     migration: s.migration,
     ran: [],
     migrationsRel: s.config.migrations,
+    urlEnv: s.target.env.urlEnv,
   };
   await s.rec.append([
     {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readCatalog } from '../adapters/catalog.js';
 import { prismaTarget } from '../adapters/prisma.js';
+import { connectCause } from '../core/connect-cause.js';
 import { infraError, usageError } from '../core/errors.js';
 import type { DbMigrationState } from '../core/migration-state.js';
 import type { CheckFacts, DiffState, VerifySqlState } from '../core/plan/resolve-check.js';
@@ -113,12 +114,11 @@ async function prismaDiff(s: Session, state: DbMigrationState): Promise<DiffStat
       prismaTarget(s.target),
     );
     if (diff.outcome.kind === 'unreachable') {
+      const why = connectCause(diff.outcome, s.target.env);
       throw infraError(
-        'DB_UNREACHABLE',
-        `prisma could not reach the ${s.target.env.name} database for the check (${diff.outcome.code}).`,
-        {
-          hint: 'Check the database and the URL, then retry.',
-        },
+        why.code,
+        `prisma could not connect to the ${s.target.env.name} database for the check: ${why.what} (${diff.outcome.code}).`,
+        { hint: why.hint },
       );
     }
     if (diff.exitCode === 0) return { state: 'matches' };

@@ -1,3 +1,4 @@
+import { connectCause } from '../core/connect-cause.js';
 import { findingsError, HotfixError, infraError } from '../core/errors.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
 import type { Step } from '../core/plan/types.js';
@@ -22,6 +23,8 @@ export interface StepContext {
   ran: number[];
   /** The migrations folder, relative to the project root. */
   migrationsRel: string;
+  /** The variable that holds the environment's URL, for connection hints. */
+  urlEnv: string;
 }
 
 /** prisma could not reach the database, or another migration holds Prisma's lock: nothing ran. */
@@ -30,8 +33,9 @@ export function notRunError(
   ctx: StepContext,
   o: Extract<PrismaOutcome, { kind: 'unreachable' | 'lock-timeout' }>,
 ): HotfixError {
-  const code = o.kind === 'unreachable' ? 'DB_UNREACHABLE' : 'MIGRATE_LOCK_HELD';
-  const verb = o.kind === 'unreachable' ? 'reach' : 'lock';
+  const why = o.kind === 'unreachable' ? connectCause(o, { name: ctx.env, urlEnv: ctx.urlEnv }) : undefined;
+  const code = why ? why.code : 'MIGRATE_LOCK_HELD';
+  const verb = why ? `connect to (${why.what})` : 'lock';
   if (step.action === 'resolve-applied' || step.action === 'resolve-rolled-back') {
     return infraError(
       code,
@@ -56,14 +60,13 @@ export function notRunError(
     : 'nothing was applied';
   return infraError(
     code,
-    o.kind === 'unreachable'
-      ? `prisma could not reach the ${ctx.env} database (${o.code}); ${notApplied}.`
+    why
+      ? `prisma could not connect to the ${ctx.env} database: ${why.what} (${o.code}); ${notApplied}.`
       : `Another migration holds Prisma's migration lock on ${ctx.env} (${o.code}, advisory lock 72707369); ${notApplied}.`,
     {
-      hint:
-        o.kind === 'unreachable'
-          ? 'Check the database and the URL, then run the same command again.'
-          : 'Wait for the other migrate deploy to finish, then run the same command again.',
+      hint: why
+        ? `${why.hint} Then run the same command again.`
+        : 'Wait for the other migrate deploy to finish, then run the same command again.',
     },
   );
 }
