@@ -11,8 +11,12 @@ import type { Session } from './session.js';
 
 /** lock_timeout (lock_not_available) and statement_timeout (query_canceled). */
 const TIMEOUT_CODES = new Set(['55P03', '57014']);
+/** The session ended under it: terminated, server shut down or crashed, connection failure. */
+const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08006', '08003', '08000']);
 
-export const isTimeoutCode = (code: string | undefined) => code !== undefined && TIMEOUT_CODES.has(code);
+/** A failure that rolls the whole file back (one implicit transaction) and is worth a retry. */
+export const isTimeoutCode = (code: string | undefined) =>
+  code !== undefined && (TIMEOUT_CODES.has(code) || LOST_CODES.has(code));
 
 /** The tables a migration names, for asking who holds locks on them. */
 export function tablesOf(sql: string): string[] {
@@ -69,6 +73,19 @@ export async function settleTimeout(
   if (resolved.outcome.kind !== 'ok') return undefined;
 
   const env = s.target.env.name;
+  const retry = `hotfix deploy ${s.input.name} --env ${env}`;
+  const settledNote =
+    'nothing of it was applied (checked in the catalog), and its row is marked rolled back.';
+  if (LOST_CODES.has(databaseCode)) {
+    return {
+      details: { code: 'DB_CONNECTION_LOST', databaseCode, settled: 'rolled-back' },
+      error: infraError(
+        'DB_CONNECTION_LOST',
+        `The connection to ${env} was lost while ${migration} ran (${databaseCode}: the session was terminated or the server went down); ${settledNote}`,
+        { hint: `Once the database is back, run the same command again: ${retry}` },
+      ),
+    };
+  }
   const what = databaseCode === '55P03' ? 'lock_timeout' : 'statement_timeout';
   const who =
     holders.length > 0
@@ -78,9 +95,9 @@ export async function settleTimeout(
     details: { code: 'LOCK_TIMEOUT', databaseCode, holders, settled: 'rolled-back' },
     error: infraError(
       'LOCK_TIMEOUT',
-      `${migration} gave up on ${env} at its ${what} (${databaseCode}); nothing of it was applied (checked in the catalog), and its row is marked rolled back.${who}`,
+      `${migration} gave up on ${env} at its ${what} (${databaseCode}); ${settledNote}${who}`,
       {
-        hint: `Retry when the table is free: hotfix deploy ${s.input.name} --env ${env} --retry 3 (waits 5, 10, 20 s between tries). To see who holds it: SELECT pid, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks WHERE NOT granted OR relation IS NOT NULL);`,
+        hint: `Retry when the table is free: ${retry} --retry 3 (waits 5, 10, 20 s between tries). To see who holds it: SELECT pid, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks WHERE NOT granted OR relation IS NOT NULL);`,
         details: { holders },
       },
     ),

@@ -97,7 +97,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
           throw await stop(
             'skipped',
             settled.details,
-            `hotfix(${ctx.hotfix}): deploy to ${ctx.env} timed out on a lock; nothing applied`,
+            `hotfix(${ctx.hotfix}): deploy to ${ctx.env} stopped (${String(settled.details.code)}); nothing applied`,
             settled.error,
           );
         }
