@@ -173,7 +173,7 @@ async function acquireOnce(lockPath: string, command: string, options: LockOptio
         : `Another hotfix command holds the lock: ${who}.`,
       {
         hint: stale
-          ? `Check that the repository and .hotfix/ look right (git status), then run the same command with --force-unlock (it removes the lock only while its process is gone).`
+          ? `Check that the repository and .hotfix/ look right (git status), then run the same command with --force-unlock (it removes ${lockPath} only while that process is gone).`
           : other && other.host !== os.hostname()
             ? `It was taken on ${other.host}: check there that no hotfix command runs, then remove ${lockPath} by hand; --force-unlock never removes another host's lock.`
             : `Wait for it to finish, then retry (or pass --wait <seconds> to wait for it).`,

@@ -25,6 +25,10 @@ export function register(program: Command, kit: CliKit): void {
       'after a lock_timeout/statement_timeout that left nothing applied, try again up to n times (waits 5, 10, 20 s...)',
       (v: string) => (/^\d+$/.test(v) ? Number(v) : Number.NaN),
     )
+    .option(
+      '--no-rollback-plan',
+      'deploy to a protected environment although down.sql is not filled in (needs --reason, recorded)',
+    )
     .option('--dry-run', 'print the SQL that would run, change nothing')
     .action(async (name: string, opts: DeployInput & { json?: boolean }) => {
       const [{ deploy }, { renderDeploy }] = await Promise.all([

@@ -3,6 +3,11 @@ import path from 'node:path';
 import { type ChecklistItem } from '../core/checklists.js';
 import { planDeploy, type DeployPlan } from '../core/plan/deploy.js';
 import { isHotfixError, usageError } from '../core/errors.js';
+import type { DownState, RowCount } from '../core/plan/confirm-summary.js';
+import { scanSql } from '../core/sql/lexer.js';
+import { isDownTemplate } from '../core/templates.js';
+import { countQueryFor } from '../core/verify-sql.js';
+import { runVerifyQueries } from '../adapters/verify-runner.js';
 import { relativeTo } from '../core/text.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
@@ -23,6 +28,8 @@ export interface DeployInput extends EnvCommandInput {
   acceptRisk?: boolean;
   /** Save what the migrations drop or rewrite before they run (.hotfix/backups/). */
   backup?: boolean;
+  /** --no-rollback-plan: false to deploy to a protected environment without a filled-in down.sql (needs --reason). */
+  rollbackPlan?: boolean | undefined;
   /** Tries again this many times after a lock or statement timeout that left nothing (backoff 5, 10, 20 s...). */
   retry?: number | undefined;
 }
@@ -64,6 +71,12 @@ export async function deploy(input: DeployInput, deps: Deps): Promise<DeployResu
 
 async function deployOnce(input: DeployInput, deps: Deps): Promise<DeployResult> {
   requireReason(input, { acceptRisk: input.acceptRisk });
+  if (input.rollbackPlan === false && !input.reason) {
+    throw usageError(
+      'NO_ROLLBACK_PLAN_NEEDS_REASON',
+      '--no-rollback-plan needs --reason TEXT: the ledger records why there is no way back.',
+    );
+  }
   const s = await openSession(input, deps, 'deploy');
   try {
     const plan = planDeploy(await gather(s, input));
@@ -107,5 +120,41 @@ async function gather(s: Session, input: DeployInput) {
     verifyQueries: await verifyQueryCount(s),
     backup: input.backup === true,
     provider: s.target.provider,
+    // Counted only where someone is asked (protected), read-only, 5 s at most.
+    rowCounts: s.target.env.protected ? await countRows(s, pendingSql) : [],
+    down: await downState(path.join(s.migrationsDir, s.migration, 'down.sql')),
+    noRollbackPlan: input.rollbackPlan === false,
   };
 }
+
+async function downState(file: string): Promise<DownState> {
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  return text === undefined ? 'missing' : isDownTemplate(text) ? 'template' : 'filled';
+}
+
+/** How many rows each DELETE/UPDATE would touch now: read-only, under a 5 s statement timeout. */
+async function countRows(s: Session, pending: { migration: string; sql: string }[]): Promise<RowCount[]> {
+  const out: RowCount[] = [];
+  for (const m of pending) {
+    for (const st of scanSql(m.sql, s.target.provider).statements) {
+      const statement = m.sql.slice(st.start, st.end).trim();
+      const query = countQueryFor(statement);
+      if (!query) continue;
+      const [result] = await runVerifyQueries(s.target, [query], COUNT_TIMEOUT_MS).catch(() => []);
+      const n = result?.rows[0] ? Number(Object.values(result.rows[0])[0]) : Number.NaN;
+      out.push(
+        Number.isFinite(n)
+          ? { migration: m.migration, statement, rows: n }
+          : {
+              migration: m.migration,
+              statement,
+              rows: null,
+              note: result?.error?.code === '57014' ? 'could not count in 5 s' : 'could not count',
+            },
+      );
+    }
+  }
+  return out;
+}
+
+const COUNT_TIMEOUT_MS = 5_000;

@@ -179,6 +179,31 @@ function insertProof(sql: string, tokens: Token[]): string | undefined {
 
 const DATA = /^\s*(INSERT|UPDATE|DELETE|MERGE|WITH|COPY)\b/i;
 
+/**
+ * A read-only count of the rows a DELETE or UPDATE would touch, for the confirmation before it
+ * runs: `DELETE FROM t [USING u] [WHERE c]` and `UPDATE t SET ... [FROM f] [WHERE c]`.
+ */
+export function countQueryFor(statement: string): string | undefined {
+  const sql = statement.trim().replace(/;\s*$/, '');
+  const tokens = topLevel(sql);
+  const returning = at(tokens, 'RETURNING');
+  const end = returning === -1 ? sql.length : tokens[returning]!.start;
+  if (tokens[0]?.word === 'DELETE') {
+    const select = deleteProof(sql, tokens);
+    return select?.replace(/^SELECT \* FROM /, 'SELECT count(*) AS n FROM ').replace(/ LIMIT 10$/, '');
+  }
+  if (tokens[0]?.word !== 'UPDATE') return undefined;
+  const set = at(tokens, 'SET');
+  if (set === -1) return undefined;
+  const table = sql.slice(tokens[0].end, tokens[set]!.start).trim();
+  const from = at(tokens, 'FROM', set);
+  const where = at(tokens, 'WHERE', set);
+  const fromText =
+    from === -1 ? '' : `, ${sql.slice(tokens[from]!.end, where === -1 ? end : tokens[where]!.start).trim()}`;
+  const cond = where === -1 ? '' : ` WHERE ${sql.slice(tokens[where]!.end, end).trim()}`;
+  return `SELECT count(*) AS n FROM ${table}${fromText}${cond}`;
+}
+
 /** verify.sql for a new hotfix, from its migration.sql. */
 export function verifyFor(name: string, migrationSql: string, provider: Provider): string {
   const proofs: string[] = [];

@@ -25,7 +25,10 @@ function step(c: ChalkInstance, s: Step): string {
             `lint gate: ${s.blocking.length} error finding(s) (${[...new Set(s.blocking.map((f) => f.rule))].join(', ')}): the run refuses without --accept-risk --reason`,
           );
     case 'confirm':
-      return s.given ? `confirmed with --yes: ${s.question}` : `ask: ${s.question} (or --yes)`;
+      return [
+        s.given ? `confirmed with --yes: ${s.question}` : `ask: ${s.question} (or --yes)`,
+        ...(s.details ?? []).map((l) => `     ${l}`),
+      ].join('\n');
     case 'write-migration':
       return `${s.createBranch ? `create branch ${s.createBranch.name} from ${s.createBranch.from}, then ` : ''}write and commit ${s.path}`;
     case 'recorded':

@@ -106,7 +106,8 @@ async function confirm(s: Session, step: Extract<Step, { kind: 'confirm' }>): Pr
       hint: `Add --yes to ${step.action} on ${env} without a prompt.`,
     });
   }
-  if (!(await s.deps.confirm(step.question))) {
+  const question = step.details ? `${step.details.join('\n')}\n${step.question}` : step.question;
+  if (!(await s.deps.confirm(question))) {
     throw usageError('NOT_CONFIRMED', 'Not confirmed: nothing was changed.');
   }
 }

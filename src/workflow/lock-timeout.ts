@@ -7,6 +7,7 @@ import { infraError, type HotfixError } from '../core/errors.js';
 import { expectPostgres } from '../core/proof/expect-postgres.js';
 import { judge } from '../core/proof/judge.js';
 import { loadParser } from '../core/sql/parser.js';
+import { tablesOf } from '../core/sql/tables.js';
 import type { Session } from './session.js';
 
 /** lock_timeout (lock_not_available) and statement_timeout (query_canceled). */
@@ -17,18 +18,6 @@ const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08006', '08003', '08000'
 /** A failure that rolls the whole file back (one implicit transaction) and is worth a retry. */
 export const isTimeoutCode = (code: string | undefined) =>
   code !== undefined && (TIMEOUT_CODES.has(code) || LOST_CODES.has(code));
-
-/** The tables a migration names, for asking who holds locks on them. */
-export function tablesOf(sql: string): string[] {
-  const names = new Set<string>();
-  const re =
-    /\b(?:TABLE|ON|INTO|UPDATE|FROM|JOIN|REFERENCES)\s+(?:ONLY\s+|IF\s+(?:NOT\s+)?EXISTS\s+)?(?:"?[\w$]+"?\s*\.\s*)?(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))/gi;
-  for (const m of sql.matchAll(re)) {
-    const name = m[1]?.replace(/""/g, '"') ?? m[2]!.toLowerCase();
-    if (!['only', 'if', 'select'].includes(name.toLowerCase())) names.add(name);
-  }
-  return [...names];
-}
 
 export interface TimeoutSettled {
   details: Record<string, unknown>;

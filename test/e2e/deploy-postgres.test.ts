@@ -183,7 +183,9 @@ describe('hotfix deploy (PostgreSQL)', () => {
         DATABASE_URL: 'postgresql://postgres:pw-canary-1@127.0.0.1:1/nowhere',
       });
       expect(r.exitCode, r.stderr).toBe(4);
-      expect(r.stderr).toContain('Cannot connect to the production database (127.0.0.1:1/nowhere): no connection');
+      expect(r.stderr).toContain(
+        'Cannot connect to the production database (127.0.0.1:1/nowhere): no connection',
+      );
       expect(r.stderr).not.toContain('pw-canary-1');
       expect(snapshot(s.project.dir)).toEqual(before);
     });

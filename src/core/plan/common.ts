@@ -12,7 +12,11 @@ export function knownState(facts: Pick<EnvFacts, 'ledger' | 'env'>): EnvState | 
 }
 
 /** A protected environment needs a yes; the step says whether --yes already gave it. */
-export function confirmStep(facts: Pick<EnvFacts, 'env' | 'input'>, action: string): Step[] {
+export function confirmStep(
+  facts: Pick<EnvFacts, 'env' | 'input'>,
+  action: string,
+  details?: string[],
+): Step[] {
   if (!facts.env.protected) return [];
   return [
     {
@@ -20,6 +24,7 @@ export function confirmStep(facts: Pick<EnvFacts, 'env' | 'input'>, action: stri
       action,
       question: `${action} on protected environment "${facts.env.name}" (${facts.env.database})?`,
       given: facts.input.yes,
+      ...(details && details.length > 0 ? { details } : {}),
     },
   ];
 }

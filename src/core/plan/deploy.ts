@@ -7,7 +7,9 @@ import {
   lintGateStep,
   otherPendingError,
 } from './common.js';
+import { usageError } from '../errors.js';
 import type { Provider } from '../target.js';
+import { deploySummary, type DownState, type RowCount } from './confirm-summary.js';
 import { backupStep } from './common.js';
 import type { EnvFacts, LintSummary, PlanBase, Step } from './types.js';
 
@@ -25,6 +27,12 @@ export interface DeployFacts extends EnvFacts {
   /** --backup: save what the migrations drop or rewrite before they run. */
   backup: boolean;
   provider: Provider;
+  /** The rows each DELETE/UPDATE would touch now (protected environments only). */
+  rowCounts: RowCount[];
+  /** The hotfix's down.sql: the way back. */
+  down: DownState;
+  /** --no-rollback-plan (with --reason): deploy to a protected environment without a down.sql. */
+  noRollbackPlan: boolean;
 }
 
 export interface DeployPlan extends PlanBase {
@@ -68,6 +76,15 @@ export function planDeploy(f: DeployFacts): DeployPlan {
   }
   const others = f.db.pending.filter((m) => !migrations.includes(m));
   if (others.length > 0 && !f.includePending) throw otherPendingError('Deploying', env, others, 'the hotfix');
+  if (f.env.protected && f.down !== 'filled' && !f.noRollbackPlan) {
+    throw usageError(
+      'NO_ROLLBACK_PLAN',
+      `${f.file.replace(/migration\.sql$/, 'down.sql')} is ${f.down === 'template' ? 'still the unfilled template' : 'missing'}: on protected "${env}" there would be no way back.`,
+      {
+        hint: `Write the SQL that undoes the migration in down.sql and commit it, or deploy without one on record: --no-rollback-plan --reason TEXT.`,
+      },
+    );
+  }
   const gate = lintGateStep(f.lint, {
     protected: f.env.protected,
     acceptRisk: f.acceptRisk,
@@ -76,7 +93,11 @@ export function planDeploy(f: DeployFacts): DeployPlan {
   });
   const steps: Step[] = [
     ...gate,
-    ...confirmStep(f, `Apply ${f.db.pending.join(', ')}`),
+    ...confirmStep(
+      f,
+      `Apply ${f.db.pending.join(', ')}`,
+      deploySummary({ sql: f.pendingSql, rowCounts: f.rowCounts, down: f.down, lint: f.lint }),
+    ),
     ...backupStep(
       f.backup,
       f.provider,
@@ -85,7 +106,11 @@ export function planDeploy(f: DeployFacts): DeployPlan {
     {
       kind: 'recorded',
       action: 'deploy',
-      intent: { migrations: f.db.pending, ...acceptedRisk(gate) },
+      intent: {
+        migrations: f.db.pending,
+        ...acceptedRisk(gate),
+        ...(f.env.protected && f.down !== 'filled' ? { noRollbackPlan: f.down } : {}),
+      },
       actions: [{ kind: 'prisma-deploy', migrations: f.db.pending }],
       confirm: { migration, also: migrations.slice(1), expect: 'applied' },
       outcome: 'deployed',

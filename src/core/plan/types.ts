@@ -64,7 +64,7 @@ export type Step =
   /** Error-severity lint findings on a protected environment: needs --accept-risk --reason. */
   | { kind: 'lint-gate'; blocking: LintFinding[]; accepted: boolean; what: string; file: string }
   /** A protected environment: a person says yes at a terminal, or --yes. */
-  | { kind: 'confirm'; action: string; question: string; given: boolean }
+  | { kind: 'confirm'; action: string; question: string; given: boolean; details?: string[] | undefined }
   /** Write and commit a new migration folder (the revert of a roll forward). */
   | {
       kind: 'write-migration';

@@ -29,6 +29,8 @@ function facts(
     includePending?: boolean;
     acceptRisk?: boolean;
     verifyQueries?: number;
+    down?: 'filled' | 'template' | 'missing';
+    noRollbackPlan?: boolean;
   } = {},
 ): DeployFacts {
   const base = envFacts(o);
@@ -43,6 +45,9 @@ function facts(
     verifyQueries: o.verifyQueries ?? 0,
     backup: false,
     provider: 'postgresql',
+    rowCounts: [],
+    down: o.down ?? 'filled',
+    noRollbackPlan: o.noRollbackPlan ?? false,
   };
 }
 
@@ -120,11 +125,52 @@ describe('planDeploy', () => {
       code: 'OTHER_PENDING',
       hint: '--include-pending',
     },
+    {
+      state: 'protected, down.sql still the template: no way back',
+      o: { down: 'template' as const },
+      code: 'NO_ROLLBACK_PLAN',
+      hint: '--no-rollback-plan --reason',
+    },
+    {
+      state: 'protected, no down.sql',
+      o: { down: 'missing' as const },
+      code: 'NO_ROLLBACK_PLAN',
+      hint: 'down.sql',
+    },
   ])('refuses: $state', ({ o, code, hint }) => {
     const error = refusal(() => planDeploy(facts(o)));
     expect(error.code).toBe(code);
     expect(error.exitCode).toBe(2);
     expect(error.hint).toContain(hint);
+  });
+
+  it('without a down.sql: deploys where nobody is asked, or on record with --no-rollback-plan', () => {
+    expect(planDeploy(facts({ down: 'template', protected: false })).plan.map((st) => st.kind)).toContain(
+      'recorded',
+    );
+    expect(planDeploy(facts({ down: 'template', noRollbackPlan: true })).plan.map((st) => st.kind)).toContain(
+      'recorded',
+    );
+  });
+
+  it('the confirmation shows the SQL, the tables, the rows it would touch, the way back and the lint verdict', () => {
+    const f = facts();
+    f.pendingSql = [
+      { migration: MIGRATION, sql: 'SET lock_timeout = 5s;\nDELETE FROM "Post" WHERE "authorId" IS NULL;\n' },
+    ];
+    f.rowCounts = [
+      { migration: MIGRATION, statement: 'DELETE FROM "Post" WHERE "authorId" IS NULL', rows: 1234 },
+    ];
+    const step = planDeploy(f).plan.find((st) => st.kind === 'confirm');
+    expect(step && step.kind === 'confirm' && step.details).toEqual([
+      `Will run ${MIGRATION} (2 lines of SQL):`,
+      '  | SET lock_timeout = 5s;',
+      '  | DELETE FROM "Post" WHERE "authorId" IS NULL;',
+      'Tables: "Post"',
+      'Rows: 1,234 row(s) now for DELETE FROM "Post" WHERE "authorId" IS NULL',
+      'Way back: down.sql is filled in (hotfix rollback runs it)',
+      'Lint: no findings',
+    ]);
   });
 
   it('a verify.sql with queries is run after applying, and must hold', () => {

@@ -1,0 +1,147 @@
+// The protected-environment confirmation, driven through a real terminal (script(1) gives hotfix
+// a pseudo-terminal) on real PostgreSQL: it shows the SQL, the rows the DELETE would remove now,
+// the way back and the lint verdict; "n" leaves everything as it was (exit 2).
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { pgQuery, prismaMigrations } from '../support/db.js';
+import { git } from '../support/git.js';
+import { hotfixBin, runHotfix, startWithSql } from '../support/hotfix.js';
+import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Runs hotfix on a pseudo-terminal, typing `answer` at the [y/N] prompt. */
+export async function atTerminal(
+  cwd: string,
+  args: string[],
+  env: Record<string, string>,
+  answer: string,
+): Promise<{ exitCode: number | undefined; all: string }> {
+  const envs = Object.entries({ ...env, NO_COLOR: '1' })
+    .map(([k, v]) => `${k}=${shq(v)}`)
+    .join(' ');
+  const child = execa(
+    'script',
+    [
+      '-qec',
+      `env ${envs} ${shq(process.execPath)} ${shq(hotfixBin)} ${args.map(shq).join(' ')}`,
+      '/dev/null',
+    ],
+    { cwd, reject: false, stdin: 'pipe', all: true },
+  );
+  let seen = '';
+  let typed = false;
+  child.all!.on('data', (d: Buffer) => {
+    seen += d.toString();
+    if (!typed && seen.includes('[y/N]')) {
+      typed = true;
+      child.stdin!.write(answer);
+    }
+  });
+  const r = await child;
+  return { exitCode: r.exitCode, all: String(r.all) };
+}
+
+describe.sequential('the confirmation at a terminal (PostgreSQL)', () => {
+  let s: TwoEnvProject;
+  let migration: string;
+
+  beforeAll(async () => {
+    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'confirm_tty' });
+    migration = await startWithSql(
+      s,
+      'empty-titles',
+      `DELETE FROM "Post" WHERE "title" = '';\n`,
+      '-- The deleted rows come back from the backup taken with --backup.\nSELECT 1;\n',
+    );
+    await pgQuery(
+      s.prodUrl,
+      `INSERT INTO "User" ("id", "email") VALUES (700, 'a@example.com');
+       INSERT INTO "Post" ("title", "authorId") VALUES ('', 700), ('', 700), ('', 700), ('kept', 700)`,
+    );
+  });
+  afterAll(async () => {
+    await s?.cleanup();
+  });
+
+  test('the prompt shows the SQL, the 3 rows it would delete, the way back and the lint verdict; "n" changes nothing', async () => {
+    const head = git(s.project.dir, 'rev-parse', 'HEAD');
+    const r = await atTerminal(
+      s.project.dir,
+      ['deploy', 'empty-titles', '--env', 'production'],
+      s.env,
+      'n\r',
+    );
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.all).toContain(`Will run ${migration}`);
+    expect(r.all).toContain(`| DELETE FROM "Post" WHERE "title" = '';`);
+    expect(r.all).toContain('Tables: "Post"');
+    expect(r.all).toContain(`Rows: 3 row(s) now for DELETE FROM "Post" WHERE "title" = ''`);
+    expect(r.all).toContain('Way back: down.sql is filled in');
+    expect(r.all).toMatch(/Lint: /);
+    expect(r.all).toContain('Not confirmed: nothing was changed.');
+    expect(git(s.project.dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+    expect((await pgQuery(s.prodUrl, `SELECT 1 FROM "Post" WHERE "title" = ''`)).length).toBe(3);
+    expect((await prismaMigrations(s.prodUrl)).map((m) => m.migration_name)).not.toContain(migration);
+  });
+
+  test('the same summary is in the dry-run plan, and "y" at the terminal applies it', async () => {
+    const dry = await runHotfix(
+      s.project.dir,
+      ['deploy', 'empty-titles', '--env', 'production', '--dry-run'],
+      s.env,
+    );
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('Rows: 3 row(s) now');
+
+    const r = await atTerminal(
+      s.project.dir,
+      ['deploy', 'empty-titles', '--env', 'production'],
+      s.env,
+      'y\r',
+    );
+    expect(r.exitCode, r.all).toBe(0);
+    expect((await pgQuery(s.prodUrl, `SELECT 1 FROM "Post" WHERE "title" = ''`)).length).toBe(0);
+  });
+
+  test('down.sql still the template: refused on a protected environment unless --no-rollback-plan --reason', async () => {
+    const other = await startWithSql(
+      s,
+      'no-way-back',
+      'CREATE INDEX CONCURRENTLY "Post_title_idx" ON "Post"("title");\n',
+    );
+    const refused = await runHotfix(
+      s.project.dir,
+      ['deploy', 'no-way-back', '--env', 'production', '--yes', '--include-pending'],
+      s.env,
+    );
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('NO_ROLLBACK_PLAN');
+    expect(refused.stderr).toContain('--no-rollback-plan --reason');
+    const noReason = await runHotfix(
+      s.project.dir,
+      ['deploy', 'no-way-back', '--env', 'production', '--yes', '--include-pending', '--no-rollback-plan'],
+      s.env,
+    );
+    expect(noReason.exitCode).toBe(2);
+    expect(noReason.stderr).toContain('NO_ROLLBACK_PLAN_NEEDS_REASON');
+    const ok = await runHotfix(
+      s.project.dir,
+      [
+        'deploy',
+        'no-way-back',
+        '--env',
+        'production',
+        '--yes',
+        '--include-pending',
+        '--no-rollback-plan',
+        '--reason',
+        'an index: dropping it by hand is the way back',
+      ],
+      s.env,
+    );
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect((await prismaMigrations(s.prodUrl)).map((m) => m.migration_name)).toContain(other);
+  });
+});
