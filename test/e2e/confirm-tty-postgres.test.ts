@@ -31,11 +31,11 @@ export async function atTerminal(
   );
   let seen = '';
   let typed = false;
-  child.all!.on('data', (d: Buffer) => {
+  child.all.on('data', (d: Buffer) => {
     seen += d.toString();
     if (!typed && seen.includes('[y/N]')) {
       typed = true;
-      child.stdin!.write(answer);
+      child.stdin.write(answer);
     }
   });
   const r = await child;
