@@ -14,6 +14,12 @@ const locks = new Set<string>();
 const children = new Set<number>();
 let activity: string | undefined;
 let canceller: (() => Promise<void>) | undefined;
+let cleanup: (() => void) | undefined;
+
+/** What must be undone on the terminal before the interrupt message (a spinner's line). */
+export function setCleanup(fn: (() => void) | undefined): void {
+  cleanup = fn;
+}
 
 /** What stops the database side of the step under way (its sessions would finish it otherwise). */
 export function setCanceller(fn: (() => Promise<void>) | undefined): void {
@@ -64,6 +70,8 @@ export function releaseAllLocks(): string[] {
  * once the lock is free. Hence the canceller, given a few seconds at most.
  */
 export async function onInterrupt(signal: 'SIGINT' | 'SIGTERM'): Promise<string> {
+  cleanup?.();
+  cleanup = undefined;
   // The children first: a prisma left running would finish the step nobody is watching.
   for (const group of children) killGroup(group, 'SIGKILL');
   children.clear();

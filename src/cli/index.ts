@@ -109,6 +109,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       env: io.env,
       now: () => new Date(),
       progress: (line) => err(`${chalkErr.dim(line)}\n`),
+      // Spinners only for a person at a terminal: never in --json, CI or NO_COLOR output.
+      task:
+        io.stderr.isTTY && format === 'text' && !io.env.CI && !io.env.NO_COLOR
+          ? async (label, fn) =>
+              (await import('./task.js')).runTask(process.stderr, redact(label, secrets), fn)
+          : undefined,
       // Only a person at a terminal can confirm; CI (no TTY, or CI set) must pass --yes.
       confirm:
         io.stdin?.isTTY && io.stderr.isTTY && !io.env.CI

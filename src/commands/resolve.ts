@@ -1,7 +1,7 @@
 import { type ChecklistItem } from '../core/checklists.js';
 import { planResolve, type ResolvePlan } from '../core/plan/resolve.js';
 import { applyPlan } from '../workflow/apply.js';
-import type { Deps } from '../workflow/deps.js';
+import { withTask, type Deps } from '../workflow/deps.js';
 import { judgeResolveCheck, type StatementProved } from '../core/plan/resolve-check.js';
 import { gatherCheckFacts } from '../workflow/resolve-check.js';
 import { openSession, requireReason, runFacts, type EnvCommandInput } from '../workflow/session.js';
@@ -31,7 +31,11 @@ export async function resolve(input: ResolveInput, deps: Deps): Promise<ResolveR
     let proof: StatementProved[] = [];
     if (needsCheck && input.skipCheck) check = `skipped: ${input.reason}`;
     else if (needsCheck)
-      ({ summary: check, statements: proof } = judgeResolveCheck(await gatherCheckFacts(s, base.db)));
+      ({ summary: check, statements: proof } = judgeResolveCheck(
+        await withTask(deps, `checking ${s.target.env.name}: catalog, prisma migrate diff, verify.sql`, () =>
+          gatherCheckFacts(s, base.db),
+        ),
+      ));
     const plan = planResolve({ ...base, action, check, proof });
     const applied = await applyPlan(s, plan.plan);
     return { ...plan, ...runFacts(s, applied.commit, action === 'applied' ? 'post-deploy' : 'rollback') };

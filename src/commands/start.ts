@@ -36,7 +36,7 @@ import type { DiffSource } from '../core/prisma-argv.js';
 import { relativeTo } from '../core/text.js';
 import { lintDetails, lintFiles, type LintSummary } from '../workflow/lint-gate.js';
 import { UndoList } from '../workflow/undo.js';
-import type { Deps } from '../workflow/deps.js';
+import { withTask, type Deps } from '../workflow/deps.js';
 
 export type { DownSource, MigrationSource } from '../core/plan/start.js';
 
@@ -306,8 +306,16 @@ async function migrationFiles(
   const prisma = await openPrisma(projectRoot, config.schema, deps.exec, git.root);
   const migrations: DiffSource = { kind: 'migrations', path: config.migrations };
   const schema: DiffSource = { kind: 'schema', path: config.schema };
-  const up = requireSchemaChange(await diff(prisma, config, migrations, schema), config);
-  return fromSchemaDiff(name, up, await diff(prisma, config, schema, migrations));
+  const up = requireSchemaChange(
+    await withTask(deps, 'prisma migrate diff: the migrations -> schema.prisma (migration.sql)', () =>
+      diff(prisma, config, migrations, schema),
+    ),
+    config,
+  );
+  const down = await withTask(deps, 'prisma migrate diff: schema.prisma -> the migrations (down.sql)', () =>
+    diff(prisma, config, schema, migrations),
+  );
+  return fromSchemaDiff(name, up, down);
 }
 
 async function diff(

@@ -38,7 +38,7 @@ import { readInvalidIndexes, readMigrationRows } from '../workflow/db-state.js';
 import { invalidIndexFindings } from '../core/verify/invalid-index.js';
 import { checkDrift } from '../workflow/drift.js';
 import { readMigrationFolders, readSchemaTexts } from '../workflow/project-files.js';
-import type { Deps } from '../workflow/deps.js';
+import { withTask, type Deps } from '../workflow/deps.js';
 import { lint } from './lint.js';
 import { hotfixFileChecks, verifySqlFindings } from '../workflow/verify-files.js';
 
@@ -139,7 +139,13 @@ export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResu
   const offlineRun = offlineChecks(ctx);
   const envRuns = targets.map((target) => environmentChecks(ctx, target));
   // Wait for every check before failing on one, so no prisma child outlives the command.
-  const rejected = (await Promise.allSettled([offlineRun, ...envRuns])).find((s) => s.status === 'rejected');
+  const settled =
+    targets.length > 0
+      ? await withTask(deps, `checking ${targets.map((t) => t.env.name).join(', ')}`, () =>
+          Promise.allSettled([offlineRun, ...envRuns]),
+        )
+      : await Promise.allSettled([offlineRun, ...envRuns]);
+  const rejected = settled.find((s) => s.status === 'rejected');
   if (rejected) throw rejected.reason;
   const offline = await offlineRun;
   const envs = await Promise.all(envRuns);

@@ -10,10 +10,17 @@ export interface Deps {
   configPath?: string | undefined;
   /** Progress lines for people (stderr); never data. */
   progress?: (line: string) => void;
+  /** Shows a long step while it runs (a spinner with elapsed time); absent where nobody watches. */
+  task?: (<T>(label: string, fn: () => Promise<T>) => Promise<T>) | undefined;
   /** --force-unlock: a stale lock of this host (its process gone) is removed, and said so. */
   forceUnlock?: boolean | undefined;
   /** --wait: seconds to wait for the repository lock another hotfix command holds. */
   waitSeconds?: number | undefined;
   /** Asks a person yes/no; absent when there is no terminal (CI), where --yes is required. */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
+}
+
+/** Runs `fn` as a step people can watch when there is a terminal to show it on. */
+export function withTask<T>(deps: Deps, label: string, fn: () => Promise<T>): Promise<T> {
+  return deps.task ? deps.task(label, fn) : fn();
 }

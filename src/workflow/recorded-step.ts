@@ -10,6 +10,7 @@ import { objectKey, pgDefaultSchema } from '../core/sql/objects.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
 import type { Action, RemovedPart } from '../core/plan/types.js';
 import type { Session } from './session.js';
+import { withTask } from './deps.js';
 import {
   failureCommit,
   failureDetails,
@@ -188,7 +189,12 @@ async function runAction(s: Session, action: Action, ctx: StepContext): Promise<
         action.kind === 'prisma-deploy'
           ? ({ kind: 'deploy' } as const)
           : ({ kind: 'resolve', action: action.action, migration: action.migration } as const);
-      return { kind: 'prisma', outcome: (await prisma.run(command, prismaTarget(s.target))).outcome };
+      const label =
+        command.kind === 'deploy'
+          ? `prisma migrate deploy on ${env}`
+          : `prisma migrate resolve --${command.action} on ${env}`;
+      const run = await withTask(s.deps, label, () => prisma.run(command, prismaTarget(s.target)));
+      return { kind: 'prisma', outcome: run.outcome };
     }
     case 'run-sql': {
       let out;

@@ -16,8 +16,9 @@ export async function atTerminal(
   args: string[],
   env: Record<string, string>,
   answer: string,
+  colour = false,
 ): Promise<{ exitCode: number | undefined; all: string }> {
-  const envs = Object.entries({ ...env, NO_COLOR: '1' })
+  const envs = Object.entries(colour ? env : { ...env, NO_COLOR: '1' })
     .map(([k, v]) => `${k}=${shq(v)}`)
     .join(' ');
   const child = execa(
@@ -143,5 +144,19 @@ describe.sequential('the confirmation at a terminal (PostgreSQL)', () => {
     );
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect((await prismaMigrations(s.prodUrl)).map((m) => m.migration_name)).toContain(other);
+  });
+
+  test('progress: a spinner with the elapsed time at a terminal; none with --json, CI or NO_COLOR', async () => {
+    const tty = await atTerminal(s.project.dir, ['verify', '--env', 'production'], s.env, '', true);
+    // eslint-disable-next-line no-control-regex
+    expect(tty.all).toMatch(/✔(\u001b\[\d+m)? checking production \(\d+\.\d s\)/);
+    for (const [args, extra] of [
+      [['verify', '--env', 'production', '--json'], {}],
+      [['verify', '--env', 'production'], { CI: 'true' }],
+      [['verify', '--env', 'production'], { NO_COLOR: '1' }],
+    ] as const) {
+      const r = await atTerminal(s.project.dir, [...args], { ...s.env, ...extra }, '', true);
+      expect(r.all).not.toContain('checking production');
+    }
   });
 });
