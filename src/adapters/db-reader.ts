@@ -98,7 +98,9 @@ export async function openDbReader(target: Target): Promise<DbReader> {
           `SELECT l.pid, a.application_name AS app, a.query_start::text AS since
              FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1
-              AND l.granted AND l.pid <> pg_backend_pid()`,
+              AND l.granted AND l.pid <> pg_backend_pid()
+              -- Advisory locks are per database: another database's migration is not this one's.
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
           [PRISMA_MIGRATE_LOCK],
         );
         const r = rows[0];

@@ -50,7 +50,7 @@ describe('hotfix deploy (PostgreSQL)', () => {
         s,
         'title-index',
         'CREATE INDEX "Post_title_idx" ON "Post"("title");\n',
-        undefined,
+        'DROP INDEX "Post_title_idx";\n',
         AS_IS,
       );
     });
@@ -140,6 +140,7 @@ describe('hotfix deploy (PostgreSQL)', () => {
         s,
         'bad-fix',
         'SET lock_timeout = \'5s\';\nSET statement_timeout = \'60s\';\nALTER TABLE "User" ADD COLUMN "flag" BOOLEAN;\nUPDATE "User" SET "nope" = 1 WHERE "id" < 0;\n',
+        'ALTER TABLE "User" DROP COLUMN IF EXISTS "flag";\n',
       );
     });
 
@@ -173,7 +174,12 @@ describe('hotfix deploy (PostgreSQL)', () => {
     beforeAll(async () => {
       s = await setup('deploy_infra');
       setups.push(s);
-      await startWithSql(s, 'email-index', 'CREATE INDEX CONCURRENTLY "User_name_idx" ON "User"("name");\n');
+      await startWithSql(
+        s,
+        'email-index',
+        'CREATE INDEX CONCURRENTLY "User_name_idx" ON "User"("name");\n',
+        'DROP INDEX CONCURRENTLY IF EXISTS "User_name_idx";\n',
+      );
     });
 
     test('unreachable database', async () => {

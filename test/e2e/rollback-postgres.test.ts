@@ -53,7 +53,21 @@ describe('hotfix rollback (PostgreSQL)', () => {
 
     test('deploy fails (P3018) and leaves nothing: Prisma 7 applies the file atomically', async () => {
       migration = await startWithSql(s, 'bad-fix', bad);
-      const r = await runHotfix(s.project.dir, ['deploy', 'bad-fix', '--env', 'production', '--yes'], s.env);
+      // Without a down.sql on record: the rollback below must then say how to write one.
+      const r = await runHotfix(
+        s.project.dir,
+        [
+          'deploy',
+          'bad-fix',
+          '--env',
+          'production',
+          '--yes',
+          '--no-rollback-plan',
+          '--reason',
+          'no way back yet',
+        ],
+        s.env,
+      );
       expect(r.exitCode, r.stderr).toBe(1);
       expect(await pgColumns(s.prodUrl, 'User')).not.toContain('flag');
       expect(await rowsOf(s, migration)).toEqual(['failed']);
@@ -136,8 +150,9 @@ describe('hotfix rollback (PostgreSQL)', () => {
         path.join(folder, 'migration.sql'),
         `${TIMEOUTS}ALTER TABLE "User" ADD COLUMN "flag" BOOLEAN;\n`,
       );
-      // The UPDATE is gone, and so is what verify.sql had to prove.
+      // The UPDATE is gone, and so is what verify.sql had to prove; the way back is written now.
       writeFileSync(path.join(folder, 'verify.sql'), '-- hotfix:verify\n-- No data change left to prove.\n');
+      writeFileSync(path.join(folder, 'down.sql'), 'ALTER TABLE "User" DROP COLUMN "flag";\n');
       const rehash = await runHotfix(
         s.project.dir,
         ['rehash', 'bad-fix', '--reason', 'dropped the UPDATE of a column that does not exist'],
