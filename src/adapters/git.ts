@@ -29,6 +29,10 @@ export interface Git {
   localBranches(pattern: string): Promise<string[]>;
   /** Path of the repository's common git dir (for lock files that must never be committed). */
   commonDir(): Promise<string>;
+  /** How far `branch` is behind the branch it tracks (after the last fetch); undefined: it tracks none. */
+  behindUpstream(branch: string): Promise<{ upstream: string; behind: number } | undefined>;
+  /** git fetch of the remote `branch` tracks. */
+  fetchUpstream(branch: string): Promise<void>;
   /** This worktree's own git folder (absolute): where its index and index.lock live. */
   gitDir(): Promise<string>;
   /** The commit `ref` names (e.g. `refs/remotes/origin/main`), or undefined when there is none. */
@@ -217,6 +221,30 @@ async function commonDir(run: Run): Promise<string> {
   return out.trim();
 }
 
+async function upstreamOf(run: Run, branch: string): Promise<string | undefined> {
+  const r = await run([
+    'rev-parse',
+    '--abbrev-ref',
+    '--symbolic-full-name',
+    `${branch}@{upstream}`,
+  ]);
+  return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+async function behindUpstream(run: Run, branch: string) {
+  const upstream = await upstreamOf(run, branch);
+  if (!upstream) return undefined;
+  const out = stdoutOf('rev-list', await run(['rev-list', '--count', `refs/heads/${branch}..${upstream}`]));
+  return { upstream, behind: Number(out.trim()) || 0 };
+}
+
+async function fetchUpstream(run: Run, branch: string): Promise<void> {
+  const upstream = await upstreamOf(run, branch);
+  if (!upstream) return;
+  const remote = stdoutOf('config', await run(['config', '--get', `branch.${branch}.remote`])).trim();
+  stdoutOf('fetch', await run(['fetch', '--quiet', '--end-of-options', remote]));
+}
+
 async function gitDir(run: Run): Promise<string> {
   return stdoutOf('rev-parse', await run(['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
 }
@@ -284,6 +312,8 @@ export async function openGit(cwd: string, exec: Exec): Promise<Git> {
     localBranches: (pattern) => localBranches(run, pattern),
     commonDir: () => commonDir(run),
     gitDir: () => gitDir(run),
+    behindUpstream: (branch) => behindUpstream(run, branch),
+    fetchUpstream: (branch) => fetchUpstream(run, branch),
     resolveRef: (ref) => verifyObject(run, `${ref}^{commit}`),
     isAncestor: (commit, of) => isAncestor(run, commit, of),
     merge: (branch, message) => merge(run, branch, message),

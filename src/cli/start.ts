@@ -7,6 +7,8 @@ interface StartOptions {
   /** undefined unless --timeouts or --no-timeouts was given: on by default. */
   timeouts?: boolean;
   asIs?: boolean;
+  fetch?: boolean;
+  schemaCheck?: boolean;
   acceptRisk?: boolean;
   lockTimeout: string;
   statementTimeout: string;
@@ -38,6 +40,11 @@ export function register(program: Command, kit: CliKit): void {
       'generate migration.sql (and down.sql) with prisma migrate diff from the edited schema',
     )
     .option('--base <branch>', 'base branch to start from (default: baseBranch from the config, "main")')
+    .option(
+      '--no-schema-check',
+      'after --sql, do not compare schema.prisma with the hotfix (prisma migrate diff)',
+    )
+    .option('--fetch', "git fetch the base branch's remote first, to warn when it is behind")
     .option('--no-branch', 'stay on the current branch instead of creating hotfix/<name>')
     .option('--no-commit', 'leave the new files staged instead of committing them')
     .option('--dry-run', 'print what would be done, change nothing')
@@ -80,6 +87,8 @@ export function register(program: Command, kit: CliKit): void {
               : undefined,
           asIs: opts.asIs === true,
           acceptRisk: opts.acceptRisk === true,
+          fetch: opts.fetch === true,
+          schemaCheck: opts.schemaCheck,
         },
         kit.deps(),
       );

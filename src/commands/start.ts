@@ -6,11 +6,11 @@ import type { Lock } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
 import { openLedgerStore } from '../adapters/ledger-store.js';
 import { providerOf } from '../adapters/migration-lock.js';
-import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import { openPrisma } from '../adapters/prisma.js';
 import { checklist, type ChecklistItem } from '../core/checklists.js';
 import { sha256Hex } from '../core/checksum.js';
 import type { HotfixConfig } from '../core/config.js';
-import { infraError, usageError, type HotfixError } from '../core/errors.js';
+import { usageError, type HotfixError } from '../core/errors.js';
 import { deriveState } from '../core/ledger.js';
 import { blockingFindings } from '../core/lint/index.js';
 import { loadParser } from '../core/sql/parser.js';
@@ -37,6 +37,7 @@ import { relativeTo } from '../core/text.js';
 import { lintDetails, lintFiles, type LintSummary } from '../workflow/lint-gate.js';
 import { UndoList } from '../workflow/undo.js';
 import { withTask, type Deps } from '../workflow/deps.js';
+import { devDatabaseCheck, diff } from '../workflow/dev-database.js';
 
 export type { DownSource, MigrationSource } from '../core/plan/start.js';
 
@@ -55,6 +56,10 @@ export interface StartInput {
   asIs?: boolean | undefined;
   /** Start even with error findings that cannot be made safe (needs --reason). */
   acceptRisk?: boolean | undefined;
+  /** git fetch the base branch's remote first, so "behind its upstream" is up to date. */
+  fetch?: boolean | undefined;
+  /** --no-schema-check: after --sql, do not compare schema.prisma with the hotfix. */
+  schemaCheck?: boolean | undefined;
 }
 
 export interface StartResult {
@@ -89,6 +94,12 @@ export interface StartResult {
   next: string[];
   checklist: ChecklistItem[];
   lint: LintSummary;
+  /**
+   * With --sql: what `prisma migrate diff` from the migrations (the hotfix included) to
+   * schema.prisma would run, i.e. what the schema does not say yet; null when it says it all,
+   * undefined when it was not checked (no development database).
+   */
+  schemaLacks?: string | null | undefined;
 }
 
 const blockingRules = (findings: Parameters<typeof blockingFindings>[0]) => [
@@ -131,6 +142,15 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       }),
     );
 
+    // A base behind its upstream lacks what was merged since: the hotfix would start from old code.
+    if (baseExists) {
+      if (input.fetch) await git.fetchUpstream(base);
+      const behind = await git.behindUpstream(base).catch(() => undefined);
+      if (behind && behind.behind > 0)
+        deps.progress?.(
+          `! ${base} is ${behind.behind} commit(s) behind ${behind.upstream}${input.fetch ? '' : ' (as of the last fetch; --fetch fetches first)'}: the hotfix starts from older code than ${behind.upstream}. To start from it: git checkout ${base} && git pull --ff-only`,
+        );
+    }
     const existing = (await ledger.listAll()).find((entry) => entry.file.name === name);
     const migrationsDir = path.resolve(projectRoot, config.migrations);
     const migrationName = migrationNameFor(name, deps.now());
@@ -273,6 +293,8 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       throw startFailed(cause, await undo.undoAll(), config.migrations);
     }
     result.checklist = checklist('pre-deploy', deriveState(file), { downWritten });
+    if (input.sqlFile && !input.dryRun)
+      result.schemaLacks = await schemaCheck(projectRoot, config, deps, git.root);
     return result;
   } finally {
     await lock?.release();
@@ -303,6 +325,7 @@ async function migrationFiles(
     return fromSqlFile(name, sql, input.sqlFile ?? '');
   }
   if (!input.fromSchema) return fromTemplate(name);
+  devDatabaseCheck(config, deps.env, projectRoot);
   const prisma = await openPrisma(projectRoot, config.schema, deps.exec, git.root);
   const migrations: DiffSource = { kind: 'migrations', path: config.migrations };
   const schema: DiffSource = { kind: 'schema', path: config.schema };
@@ -318,35 +341,43 @@ async function migrationFiles(
   return fromSchemaDiff(name, up, down);
 }
 
-async function diff(
-  prisma: Prisma,
+/**
+ * After --sql: does schema.prisma say what the hotfix does? If not, the next `prisma migrate dev`
+ * writes a migration that undoes it. Checked only with a development database to diff through;
+ * a check that cannot run is said, never an error (the hotfix is recorded already).
+ */
+async function schemaCheck(
+  projectRoot: string,
   config: HotfixConfig,
-  from: DiffSource,
-  to: DiffSource,
-): Promise<string | undefined> {
-  // The development database of the project's Prisma config (as for `prisma migrate dev`)
-  // hosts the temporary shadow database Prisma replays the migrations into.
-  const result = await prisma.run(
-    { kind: 'diff', from, to, script: true, exitCode: true },
-    { urlEnv: config.prismaUrlEnv },
-  );
-  if (result.exitCode === 0) return undefined; // no difference
-  if (result.exitCode === 2) return result.stdout.endsWith('\n') ? result.stdout : `${result.stdout}\n`;
-  if (result.outcome.kind === 'unreachable') {
-    throw infraError(
-      'DIFF_DATABASE_UNREACHABLE',
-      `prisma migrate diff could not reach the development database (${result.outcome.code}).`,
-      {
-        hint: 'Prisma replays the migrations into a shadow database on the datasource of your Prisma config: point DATABASE_URL at a development database.',
-        details: { stderr: result.stderr.slice(-2000) },
-      },
+  deps: Deps,
+  gitRoot: string,
+): Promise<string | null | undefined> {
+  try {
+    devDatabaseCheck(config, deps.env, projectRoot);
+  } catch {
+    deps.progress?.(
+      `(schema.prisma not compared with the hotfix: set ${config.prismaUrlEnv} to a development database for that check)`,
     );
+    return undefined;
   }
-  throw infraError(
-    'DIFF_FAILED',
-    `prisma migrate diff failed (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim().slice(-1500)}`,
-    {
-      hint: 'Run the same prisma migrate diff by hand to see the whole error, or pass --sql FILE.',
-    },
-  );
+  try {
+    const prisma = await openPrisma(projectRoot, config.schema, deps.exec, gitRoot);
+    const lacks = await withTask(
+      deps,
+      'prisma migrate diff: the migrations with the hotfix -> schema.prisma',
+      () =>
+        diff(
+          prisma,
+          config,
+          { kind: 'migrations', path: config.migrations },
+          { kind: 'schema', path: config.schema },
+        ),
+    );
+    return lacks ?? null;
+  } catch (error) {
+    deps.progress?.(
+      `(schema.prisma not compared with the hotfix: ${(error as Error).message.split('\n')[0]})`,
+    );
+    return undefined;
+  }
 }

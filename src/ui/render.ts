@@ -71,6 +71,18 @@ export function renderStart(c: ChalkInstance, r: StartResult): string {
     );
   }
   lines.push('', ...renderLintSection(c, r.lint));
+  if (r.schemaLacks) {
+    lines.push(
+      '',
+      c.yellow(c.bold('schema.prisma does not say what the hotfix does yet')),
+      '  prisma migrate diff from the migrations (the hotfix included) to schema.prisma would run:',
+      indent(r.schemaLacks.trimEnd()),
+      '  Add it to schema.prisma (an @@index, a field, ...) and commit it on this branch, or the next',
+      '  prisma migrate dev writes a migration that undoes the hotfix.',
+    );
+  } else if (r.schemaLacks === null) {
+    lines.push('', `${c.green('✔')} schema.prisma already says what the hotfix does`);
+  }
   lines.push('', c.bold('Next'), ...r.next.map((step, i) => `  ${i + 1}. ${step}`));
   lines.push('', ...renderChecklist(c, 'pre-deploy', r.checklist));
   return `${lines.join('\n')}\n`;

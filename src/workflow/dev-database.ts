@@ -1,0 +1,84 @@
+import type { Prisma } from '../adapters/prisma.js';
+import type { HotfixConfig } from '../core/config.js';
+import { infraError, usageError } from '../core/errors.js';
+import type { DiffSource } from '../core/prisma-argv.js';
+import { resolveTarget } from '../core/target.js';
+
+/** The development database `start --from-schema` diffs through, checked before prisma runs. */
+
+export /**
+ * `prisma migrate diff` builds its shadow database on the development datasource: it must be
+ * set, and must not be a protected environment's database (Prisma would create and drop a
+ * database on the production server, without a word).
+ */
+function devDatabaseCheck(
+  config: HotfixConfig,
+  env: Record<string, string | undefined>,
+  projectRoot: string,
+) {
+  const v = config.prismaUrlEnv;
+  const url = env[v];
+  if (!url) {
+    throw usageError(
+      'DEV_DATABASE_MISSING',
+      `start --from-schema needs a development database: prisma migrate diff replays the migrations into a temporary shadow database created through $${v}, which is not set.`,
+      {
+        hint: `export ${v}=<url of a development database> (never production), or write the SQL yourself: hotfix start <name> --sql <file>`,
+      },
+    );
+  }
+  const dev = resolveTarget(
+    { name: 'development', urlEnv: v, protected: false, prismaUrlEnv: v, prismaConfig: undefined },
+    env,
+    projectRoot,
+  );
+  for (const e of Object.values(config.environments)) {
+    if (!e.protected || !env[e.urlEnv]) continue;
+    const other = resolveTarget(e, env, projectRoot);
+    if (other.fingerprint !== dev.fingerprint) continue;
+    throw usageError(
+      'DEV_DATABASE_IS_PROTECTED',
+      `$${v} points at the database of protected environment "${e.name}" (${other.describe}): prisma migrate diff would create its shadow database on that server.`,
+      {
+        hint:
+          e.urlEnv === v
+            ? `Give production its own variable in hotfix.config.json ("environments": {"${e.name}": {"urlEnv": "PRODUCTION_DATABASE_URL", "protected": true}}) and point ${v} at a development database.`
+            : `Point ${v} at a development database, then run start again.`,
+      },
+    );
+  }
+}
+
+/** `prisma migrate diff` between two sources: the SQL, or undefined when they match. */
+export async function diff(
+  prisma: Prisma,
+  config: HotfixConfig,
+  from: DiffSource,
+  to: DiffSource,
+): Promise<string | undefined> {
+  // The development database of the project's Prisma config (as for `prisma migrate dev`)
+  // hosts the temporary shadow database Prisma replays the migrations into.
+  const result = await prisma.run(
+    { kind: 'diff', from, to, script: true, exitCode: true },
+    { urlEnv: config.prismaUrlEnv },
+  );
+  if (result.exitCode === 0) return undefined; // no difference
+  if (result.exitCode === 2) return result.stdout.endsWith('\n') ? result.stdout : `${result.stdout}\n`;
+  if (result.outcome.kind === 'unreachable') {
+    throw infraError(
+      'DIFF_DATABASE_UNREACHABLE',
+      `prisma migrate diff could not reach the development database (${result.outcome.code}).`,
+      {
+        hint: 'Prisma replays the migrations into a shadow database on the datasource of your Prisma config: point DATABASE_URL at a development database.',
+        details: { stderr: result.stderr.slice(-2000) },
+      },
+    );
+  }
+  throw infraError(
+    'DIFF_FAILED',
+    `prisma migrate diff failed (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim().slice(-1500)}`,
+    {
+      hint: 'Run the same prisma migrate diff by hand to see the whole error, or pass --sql FILE.',
+    },
+  );
+}
