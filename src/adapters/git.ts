@@ -222,12 +222,7 @@ async function commonDir(run: Run): Promise<string> {
 }
 
 async function upstreamOf(run: Run, branch: string): Promise<string | undefined> {
-  const r = await run([
-    'rev-parse',
-    '--abbrev-ref',
-    '--symbolic-full-name',
-    `${branch}@{upstream}`,
-  ]);
+  const r = await run(['rev-parse', '--abbrev-ref', '--symbolic-full-name', `${branch}@{upstream}`]);
   return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
 }
 
