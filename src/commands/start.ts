@@ -37,7 +37,7 @@ import { relativeTo } from '../core/text.js';
 import { lintDetails, lintFiles, type LintSummary } from '../workflow/lint-gate.js';
 import { UndoList } from '../workflow/undo.js';
 import { withTask, type Deps } from '../workflow/deps.js';
-import { devDatabaseCheck, diff } from '../workflow/dev-database.js';
+import { devDatabaseCheck, diff, schemaCheck } from '../workflow/dev-database.js';
 
 export type { DownSource, MigrationSource } from '../core/plan/start.js';
 
@@ -339,45 +339,4 @@ async function migrationFiles(
     diff(prisma, config, schema, migrations),
   );
   return fromSchemaDiff(name, up, down);
-}
-
-/**
- * After --sql: does schema.prisma say what the hotfix does? If not, the next `prisma migrate dev`
- * writes a migration that undoes it. Checked only with a development database to diff through;
- * a check that cannot run is said, never an error (the hotfix is recorded already).
- */
-async function schemaCheck(
-  projectRoot: string,
-  config: HotfixConfig,
-  deps: Deps,
-  gitRoot: string,
-): Promise<string | null | undefined> {
-  try {
-    devDatabaseCheck(config, deps.env, projectRoot);
-  } catch {
-    deps.progress?.(
-      `(schema.prisma not compared with the hotfix: set ${config.prismaUrlEnv} to a development database for that check)`,
-    );
-    return undefined;
-  }
-  try {
-    const prisma = await openPrisma(projectRoot, config.schema, deps.exec, gitRoot);
-    const lacks = await withTask(
-      deps,
-      'prisma migrate diff: the migrations with the hotfix -> schema.prisma',
-      () =>
-        diff(
-          prisma,
-          config,
-          { kind: 'migrations', path: config.migrations },
-          { kind: 'schema', path: config.schema },
-        ),
-    );
-    return lacks ?? null;
-  } catch (error) {
-    deps.progress?.(
-      `(schema.prisma not compared with the hotfix: ${(error as Error).message.split('\n')[0]})`,
-    );
-    return undefined;
-  }
 }

@@ -1,4 +1,5 @@
-import type { Prisma } from '../adapters/prisma.js';
+import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import { withTask, type Deps } from './deps.js';
 import type { HotfixConfig } from '../core/config.js';
 import { infraError, usageError } from '../core/errors.js';
 import type { DiffSource } from '../core/prisma-argv.js';
@@ -81,4 +82,45 @@ export async function diff(
       hint: 'Run the same prisma migrate diff by hand to see the whole error, or pass --sql FILE.',
     },
   );
+}
+
+/**
+ * After --sql: does schema.prisma say what the hotfix does? If not, the next `prisma migrate dev`
+ * writes a migration that undoes it. Checked only with a development database to diff through;
+ * a check that cannot run is said, never an error (the hotfix is recorded already).
+ */
+export async function schemaCheck(
+  projectRoot: string,
+  config: HotfixConfig,
+  deps: Deps,
+  gitRoot: string,
+): Promise<string | null | undefined> {
+  try {
+    devDatabaseCheck(config, deps.env, projectRoot);
+  } catch {
+    deps.progress?.(
+      `(schema.prisma not compared with the hotfix: set ${config.prismaUrlEnv} to a development database for that check)`,
+    );
+    return undefined;
+  }
+  try {
+    const prisma = await openPrisma(projectRoot, config.schema, deps.exec, gitRoot);
+    const lacks = await withTask(
+      deps,
+      'prisma migrate diff: the migrations with the hotfix -> schema.prisma',
+      () =>
+        diff(
+          prisma,
+          config,
+          { kind: 'migrations', path: config.migrations },
+          { kind: 'schema', path: config.schema },
+        ),
+    );
+    return lacks ?? null;
+  } catch (error) {
+    deps.progress?.(
+      `(schema.prisma not compared with the hotfix: ${(error as Error).message.split('\n')[0]})`,
+    );
+    return undefined;
+  }
 }
