@@ -5,7 +5,7 @@ import type { Exec } from '../adapters/exec.js';
 import type { Deps } from '../workflow/deps.js';
 import { cwdMissingError, ExitCode, HotfixError, isHotfixError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
-import { errorJson, makeChalk, renderError } from '../ui/render.js';
+import { errorJson, makeChalk, renderError } from '../ui/output.js';
 import { addHelp, PROGRAM_HELP } from './help.js';
 import type { CliKit } from './kit.js';
 import { helpPointer, requestedFormat, usageFailure, type OutputFormat } from './usage.js';

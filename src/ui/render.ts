@@ -1,6 +1,6 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+export { errorJson, makeChalk, renderError } from './output.js';
+import type { ChalkInstance } from 'chalk';
 import { CHECKLIST_TITLES, type ChecklistItem, type ChecklistPhase } from '../core/checklists.js';
-import { HotfixError } from '../core/errors.js';
 import type { StartResult } from '../commands/start.js';
 import type { StatusResult } from '../commands/status.js';
 import type { DeployResult } from '../commands/deploy.js';
@@ -9,15 +9,6 @@ import type { LintSummary } from '../core/plan/types.js';
 import { renderLintFindings } from './lint.js';
 import { indent, oneLine } from '../core/text.js';
 import { renderPlan } from './plan.js';
-
-/** Colour only for a person at a terminal: never in CI, pipes, or with NO_COLOR. */
-export function makeChalk(
-  stream: { isTTY?: boolean },
-  env: Record<string, string | undefined>,
-): ChalkInstance {
-  const enabled = stream.isTTY === true && !env.NO_COLOR && !env.CI && env.TERM !== 'dumb';
-  return new Chalk({ level: enabled ? 1 : 0 });
-}
 
 export function renderChecklist(c: ChalkInstance, phase: ChecklistPhase, items: ChecklistItem[]): string[] {
   return [
@@ -118,27 +109,6 @@ export function renderStatus(c: ChalkInstance, r: StatusResult): string {
     }
   }
   return `${lines.join('\n')}\n`;
-}
-
-export function renderError(c: ChalkInstance, error: HotfixError): string {
-  const lines = [`${c.red('✖')} ${error.message}`];
-  if (error.hint) lines.push(`  ${c.bold('What to do:')} ${error.hint}`);
-  lines.push(`  (${error.code}, exit ${error.exitCode})`);
-  return `${lines.join('\n')}\n`;
-}
-
-export function errorJson(error: HotfixError): Record<string, unknown> {
-  return {
-    ok: false,
-    error: {
-      code: error.code,
-      kind: error.kind,
-      message: error.message,
-      hint: error.hint ?? null,
-      details: error.details ?? null,
-    },
-    exitCode: error.exitCode,
-  };
 }
 
 export function renderDeploy(c: ChalkInstance, r: DeployResult): string {
