@@ -30,16 +30,25 @@ describe.sequential('interruptions (PostgreSQL, real Prisma 7)', () => {
   const lockFile = () => path.join(project.dir, '.git', 'hotfix.lock');
   const ledgerPath = (name: string) => path.join(project.dir, '.hotfix', `${name}.json`);
 
+  let devDb: PgDatabase;
+
   beforeAll(async () => {
     db = await createPgDatabase('interrupted');
+    // start --from-schema diffs through a development database, never production's.
+    devDb = await createPgDatabase('interrupted_dev');
     project = await createPrismaProject({ provider: 'postgresql', databaseUrl: db.url });
+    writeFileSync(
+      path.join(project.dir, 'hotfix.config.json'),
+      `${JSON.stringify({ environments: { production: { urlEnv: 'PRODUCTION_DATABASE_URL', protected: true } } })}\n`,
+    );
     initRepo(project.dir);
-    env = { ...prismaEnv(project), DATABASE_URL: db.url };
+    env = { ...prismaEnv(project), DATABASE_URL: devDb.url, PRODUCTION_DATABASE_URL: db.url };
     expect((await runPrisma(project, ['migrate', 'deploy'])).exitCode).toBe(0);
   });
   afterAll(async () => {
     await project?.cleanup();
     await db?.drop();
+    await devDb?.drop();
   });
 
   test('two hotfix start at once: one proceeds, the other exits 4 naming the holder', async () => {

@@ -42,6 +42,12 @@ describe.sequential('connection errors say why (PostgreSQL)', () => {
       said: /no database of that name[\s\S]*check the database name/,
     },
     {
+      what: 'TLS required by the URL, and the server has none',
+      url: () => variant((u) => u.searchParams.set('sslmode', 'require')),
+      code: 'DB_TLS',
+      said: /TLS handshake failed[\s\S]*sslmode/,
+    },
+    {
       what: 'nothing listening on the port',
       url: () => variant((u) => (u.port = '1')),
       code: 'DB_UNREACHABLE',
