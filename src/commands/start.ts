@@ -3,6 +3,8 @@ import { lockRepo, openProject } from '../workflow/project.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Lock } from '../adapters/fs-safe.js';
+import { faultPoint } from '../adapters/interrupt.js';
+import { interruptedStart } from '../workflow/start-recovery.js';
 import type { Git } from '../adapters/git.js';
 import { openLedgerStore } from '../adapters/ledger-store.js';
 import { providerOf } from '../adapters/migration-lock.js';
@@ -126,6 +128,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
   try {
     const base = input.base ?? config.baseBranch;
     const current = await git.currentBranch();
+    await interruptedStart(git, ledger, name, current, base);
     const schemaRel = relativeTo(git.root, path.resolve(projectRoot, config.schema));
     const sqlFileAbs = input.sqlFile ? path.resolve(deps.cwd, input.sqlFile) : undefined;
     const baseExists = await git.branchExists(base);
@@ -281,6 +284,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       undo.push(`remove ${ledgerRel}`, () => ledger.remove(name));
       await git.add(paths);
       undo.push('unstage the new files', () => git.unstage(paths));
+      faultPoint('start-before-commit');
       if (input.commit) {
         const before = await git.head();
         result.commit = await git.commit(`hotfix(${name}): start, migration ${migrationName}`, paths);

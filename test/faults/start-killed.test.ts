@@ -1,0 +1,60 @@
+// hotfix start killed by SIGKILL after it wrote its files and ledger, before its commit (real git,
+// SQLite project): the next start reports the stale lock, then the interrupted start with the
+// exact commands to keep or drop what it wrote; both ways end in a clean repository.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { git } from '../support/git.js';
+import { runHotfix } from '../support/hotfix.js';
+import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+
+describe.sequential('start killed before its commit', () => {
+  let s: TwoEnvProject;
+  const hotfix = (args: string[], extra: Record<string, string> = {}) =>
+    runHotfix(s.project.dir, args, { ...s.env, ...extra });
+  const sh = (cmd: string) => {
+    // The hint's commands, run as a person would paste them.
+    for (const part of cmd.split(' && ')) {
+      const words = part.match(/"[^"]*"|\S+/g)!.map((w) => w.replace(/^"|"$/g, ''));
+      expect(words[0]).toBe('git');
+      git(s.project.dir, ...words.slice(1));
+    }
+  };
+
+  beforeAll(async () => {
+    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'start_killed' });
+  });
+  afterAll(async () => {
+    await s?.cleanup();
+  });
+
+  async function killed(name: string): Promise<{ keep: string; drop: string }> {
+    const r = await hotfix(['start', name], { HOTFIX_TEST_KILL_AT: 'start-before-commit' });
+    expect(r.exitCode).not.toBe(0);
+    const next = await hotfix(['--force-unlock', 'start', name]);
+    expect(next.exitCode, next.stderr).toBe(2);
+    expect(next.stderr).toContain('START_INTERRUPTED');
+    expect(next.stderr).toContain(`An earlier hotfix start ${name} was interrupted before its commit`);
+    const hint = /What to do: To keep it: (.*)\. To drop it and start again: (.*)\n/.exec(next.stderr)!;
+    expect(existsSync(path.join(s.repoDir, '.git', 'hotfix.lock'))).toBe(false);
+    return { keep: hint[1]!, drop: hint[2]! };
+  }
+
+  test('keep it: the commands given commit what it wrote; the hotfix is then whole', async () => {
+    const { keep } = await killed('kept');
+    sh(keep);
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+    const status = await hotfix(['status', 'kept']);
+    expect(status.exitCode, status.stderr).toBe(0);
+    git(s.project.dir, 'checkout', '-q', 'main');
+  });
+
+  test('drop it: the commands given remove it; start then runs again from the base', async () => {
+    const { drop } = await killed('dropped');
+    sh(drop);
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+    expect(git(s.project.dir, 'branch', '--list', 'hotfix/dropped')).toBe('');
+    const again = await hotfix(['start', 'dropped']);
+    expect(again.exitCode, again.stderr).toBe(0);
+  });
+});
