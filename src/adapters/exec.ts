@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { infraError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import { killGroup, trackChild, untrackChild } from './interrupt.js';
+import { holdIfStopping, killGroup, trackChild, untrackChild } from './interrupt.js';
 
 export interface ExecOptions {
   cwd: string;
@@ -59,6 +59,8 @@ export const exec: Exec = async (file, args, options) => {
     // A timeout kills the child; what it started must go with it.
     killGroup(group);
   });
+  // Stopped by our own interrupt handler: what the child says now is not an outcome.
+  await holdIfStopping();
   const stdout = redact(String(result.stdout ?? ''), secrets);
   const stderr = redact(String(result.stderr ?? ''), secrets);
   const details = { command: redact(shown, secrets), exitCode: result.exitCode, stderr: stderr.slice(-4000) };

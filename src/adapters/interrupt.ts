@@ -11,6 +11,15 @@ import { rmSync } from 'node:fs';
 export const ownSessionName = (what: 'prisma' | 'rollback') => `prisma-hotfix ${what} ${process.pid}`;
 
 const locks = new Set<string>();
+let stopping = false;
+
+/**
+ * Once a signal arrived, the command must not go on: a child it killed would otherwise look
+ * like a failure to record. Work that notices holds still until the process exits.
+ */
+export async function holdIfStopping(): Promise<void> {
+  if (stopping) await new Promise(() => undefined);
+}
 const children = new Set<number>();
 let activity: string | undefined;
 let canceller: (() => Promise<void>) | undefined;
@@ -70,6 +79,7 @@ export function releaseAllLocks(): string[] {
  * once the lock is free. Hence the canceller, given a few seconds at most.
  */
 export async function onInterrupt(signal: 'SIGINT' | 'SIGTERM'): Promise<string> {
+  stopping = true;
   cleanup?.();
   cleanup = undefined;
   // The children first: a prisma left running would finish the step nobody is watching.
