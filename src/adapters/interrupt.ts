@@ -20,6 +20,7 @@ let stopping = false;
 export async function holdIfStopping(): Promise<void> {
   if (stopping) await new Promise(() => undefined);
 }
+
 const children = new Set<number>();
 let activity: string | undefined;
 let canceller: (() => Promise<void>) | undefined;
@@ -101,7 +102,7 @@ function interruptMessage(signal: 'SIGINT' | 'SIGTERM'): string {
   lines.push(
     activity
       ? '  The ledger holds the intent of that step; the next hotfix command checks the database and settles it. See where things stand: hotfix status'
-      : '  Nothing was under way: nothing changed.',
+      : '  No database step was under way; hotfix status shows where things stand.',
   );
   return `${lines.join('\n')}\n`;
 }
