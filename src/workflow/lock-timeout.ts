@@ -19,6 +19,9 @@ const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08006', '08003', '08000'
 export const isTimeoutCode = (code: string | undefined) =>
   code !== undefined && (TIMEOUT_CODES.has(code) || LOST_CODES.has(code));
 
+/** The session ended under the step (not its own timeout). */
+export const isLostCode = (code: string | undefined) => code !== undefined && LOST_CODES.has(code);
+
 export interface TimeoutSettled {
   details: Record<string, unknown>;
   error: HotfixError;
@@ -34,6 +37,8 @@ export async function settleTimeout(
   s: Session,
   migration: string,
   databaseCode: string,
+  /** The command that tries again (a roll forward's revert: the same rollback). */
+  again?: string,
 ): Promise<TimeoutSettled | undefined> {
   if (s.target.provider !== 'postgresql') return undefined;
   const sql = await fs.readFile(path.join(s.migrationsDir, migration, 'migration.sql'), 'utf8');
@@ -62,7 +67,7 @@ export async function settleTimeout(
   if (resolved.outcome.kind !== 'ok') return undefined;
 
   const env = s.target.env.name;
-  const retry = `hotfix deploy ${s.input.name} --env ${env}`;
+  const retry = again ?? `hotfix deploy ${s.input.name} --env ${env}`;
   const settledNote =
     'nothing of it was applied (checked in the catalog), and its row is marked rolled back.';
   if (LOST_CODES.has(databaseCode)) {

@@ -1,6 +1,6 @@
 import { probeObjects, runStatements } from '../adapters/db-writer.js';
 import { faultPoint, setActivity, setCanceller } from '../adapters/interrupt.js';
-import { isTimeoutCode, settleTimeout } from './lock-timeout.js';
+import { isLostCode, isTimeoutCode, settleTimeout } from './lock-timeout.js';
 import { invalidIndexesLeft } from './db-state.js';
 import { prismaTarget } from '../adapters/prisma.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
@@ -92,13 +92,26 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
           notRunError(step, ctx, o),
         );
       }
-      if (o.kind === 'migration-failed' && step.action === 'deploy' && isTimeoutCode(o.databaseCode)) {
-        const settled = await settleTimeout(s, o.migration ?? s.migration, o.databaseCode!);
+      // Stopped by its own timeout, or its session ended under it: one transaction, nothing
+      // stayed. A roll forward's revert is settled only for the latter (a timeout there is
+      // finished by running the same rollback again, as before).
+      const settleable =
+        o.kind === 'migration-failed' &&
+        ((step.action === 'deploy' && isTimeoutCode(o.databaseCode)) ||
+          (step.action === 'roll-forward' && isLostCode(o.databaseCode)));
+      if (settleable) {
+        const revert = typeof step.intent.revert === 'string' ? step.intent.revert : undefined;
+        const settled = await settleTimeout(
+          s,
+          o.migration ?? revert ?? s.migration,
+          o.databaseCode!,
+          revert ? `hotfix rollback ${ctx.hotfix} --env ${ctx.env}` : undefined,
+        );
         if (settled) {
           throw await stop(
             'skipped',
-            settled.details,
-            `hotfix(${ctx.hotfix}): deploy to ${ctx.env} stopped (${String(settled.details.code)}); nothing applied`,
+            { ...(revert ? { revert } : {}), ...settled.details },
+            `hotfix(${ctx.hotfix}): ${step.label} stopped (${String(settled.details.code)}); nothing applied`,
             settled.error,
           );
         }

@@ -70,4 +70,33 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
     expect(await pgColumns(s.stagingUrl, 'User')).toContain('lost');
   });
+
+  test('rollback: the session of the revert migration terminated: not recorded as done; the next rollback finishes', async () => {
+    const holder = new pg.Client({ connectionString: s.stagingUrl });
+    await holder.connect();
+    let r;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE');
+      const child = startHotfix(s.project.dir, ['rollback', 'lost', '--env', 'staging'], s.env);
+      const pid = await waitingPid(s.stagingUrl);
+      await holder.query('SELECT pg_terminate_backend($1)', [pid]);
+      r = await child;
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
+    expect(r.stderr).toContain('DB_CONNECTION_LOST');
+    expect(r.stderr).toContain('hotfix rollback lost --env staging');
+    expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+    expect(await pgColumns(s.stagingUrl, 'User')).toContain('lost');
+    const done = ledgerEvents(s, 'lost').filter((e) => e.type === 'rolled-forward' && e.outcome === 'ok');
+    expect(done).toEqual([]);
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+
+    const next = await runHotfix(s.project.dir, ['rollback', 'lost', '--env', 'staging'], s.env);
+    expect(next.exitCode, next.stdout + next.stderr).toBe(0);
+    expect(await pgColumns(s.stagingUrl, 'User')).not.toContain('lost');
+  });
 });
