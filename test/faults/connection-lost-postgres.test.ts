@@ -39,21 +39,25 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
     await s?.cleanup();
   });
 
-  test('prisma session terminated: not recorded as done, nothing applied; the next run finishes', async () => {
+  /** Runs hotfix while a table lock is held, and ends its waiting session from the server. */
+  async function terminatedWhileWaiting(args: string[]) {
     const holder = new pg.Client({ connectionString: s.stagingUrl });
     await holder.connect();
-    let r;
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE');
-      const child = startHotfix(s.project.dir, ['deploy', 'lost', '--env', 'staging'], s.env);
+      const child = startHotfix(s.project.dir, args, s.env);
       const pid = await waitingPid(s.stagingUrl);
       await holder.query('SELECT pg_terminate_backend($1)', [pid]);
-      r = await child;
+      return await child;
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.end();
     }
+  }
+
+  test('prisma session terminated: not recorded as done, nothing applied; the next run finishes', async () => {
+    const r = await terminatedWhileWaiting(['deploy', 'lost', '--env', 'staging']);
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
     expect(r.stderr).toContain('DB_CONNECTION_LOST');
     expect(r.stderr).toContain('nothing of it was applied');
@@ -72,20 +76,7 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
   });
 
   test('rollback: the session of the revert migration terminated: not recorded as done; the next rollback finishes', async () => {
-    const holder = new pg.Client({ connectionString: s.stagingUrl });
-    await holder.connect();
-    let r;
-    try {
-      await holder.query('BEGIN');
-      await holder.query('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE');
-      const child = startHotfix(s.project.dir, ['rollback', 'lost', '--env', 'staging'], s.env);
-      const pid = await waitingPid(s.stagingUrl);
-      await holder.query('SELECT pg_terminate_backend($1)', [pid]);
-      r = await child;
-    } finally {
-      await holder.query('ROLLBACK').catch(() => undefined);
-      await holder.end();
-    }
+    const r = await terminatedWhileWaiting(['rollback', 'lost', '--env', 'staging']);
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
     expect(r.stderr).toContain('DB_CONNECTION_LOST');
     expect(r.stderr).toContain('hotfix rollback lost --env staging');
