@@ -1,6 +1,7 @@
 import type { Node } from 'libpg-query';
 import { scanSql } from './sql/lexer.js';
 import { parsePg } from './sql/parser.js';
+import { qi } from './sql/objects.js';
 
 /**
  * What `--backup` saves before SQL that drops or rewrites data: for each such statement, the
@@ -25,8 +26,6 @@ export interface BackupItem {
   /** One line for people: `rows DELETE removes from "Comment"`. */
   what: string;
 }
-
-const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Top-level keyword offsets of one statement (strings, quotes, comments and parentheses skipped). */
 function topLevelAt(sql: string, word: string): number {

@@ -2,6 +2,7 @@ import type { RangeVar } from 'libpg-query';
 import { DEFAULT_TIMEOUTS, addTimeoutsPreamble } from '../lint/preamble.js';
 import { scanSql } from '../sql/lexer.js';
 import { parsePg } from '../sql/parser.js';
+import { qi } from '../sql/objects.js';
 
 /**
  * The safe form of a hotfix migration on PostgreSQL, where it is mechanical:
@@ -31,7 +32,6 @@ export interface SafeForm {
   rewrites: string[];
 }
 
-const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const relText = (rv: RangeVar) => (rv.schemaname ? `${qi(rv.schemaname)}.` : '') + qi(rv.relname ?? '');
 const relKey = (rv: RangeVar | undefined) => `${rv?.schemaname ?? ''}.${rv?.relname ?? ''}`;
 

@@ -1,9 +1,7 @@
 import type { AlterTableCmd, ColumnDef, Constraint } from 'libpg-query';
 import { isSerial } from './canon.js';
 import type { Check } from './types.js';
-
-/** An identifier quoted as PostgreSQL prints it. */
-export const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
+import { qi } from '../sql/objects.js';
 
 /** What a table's columns and constraints, and each ALTER TABLE command, leave in the catalog. */
 

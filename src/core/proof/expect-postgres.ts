@@ -1,7 +1,8 @@
 import type { Node, RangeVar } from 'libpg-query';
 import { scanSql, lineAt, lineStarts } from '../sql/lexer.js';
 import { nameParts, parsePg } from '../sql/parser.js';
-import { alterCheck, columnChecks, constraintCheck, qi } from './expect-postgres-table.js';
+import { qi } from '../sql/objects.js';
+import { alterCheck, columnChecks, constraintCheck } from './expect-postgres-table.js';
 import type { Check, CatalogQuery, StatementProof } from './types.js';
 
 /**

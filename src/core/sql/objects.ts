@@ -34,7 +34,8 @@ export function objectKey(o: DbObject): string {
   return [o.kind, fold(o.schema), WITH_TABLE.has(o.kind) ? fold(o.table) : '', o.name].join('\u0000');
 }
 
-const qi = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** An identifier quoted as PostgreSQL (and SQLite) print it. */
+export const qi = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** How messages name an object: `column "User"."flag"`. */
 export function objectLabel(o: DbObject): string {

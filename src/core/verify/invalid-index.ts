@@ -1,4 +1,5 @@
 import { finding, type VerifyFinding } from './findings.js';
+import { qi } from '../sql/objects.js';
 
 export interface InvalidIndexFact {
   schema: string;
@@ -6,8 +7,6 @@ export interface InvalidIndexFact {
   table: string;
   unique: boolean;
 }
-
-const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /**
  * One finding per INVALID index, by name: a generic drift hides that a failed CREATE INDEX
