@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import { connectCause } from '../core/connect-cause.js';
-import { infraError } from '../core/errors.js';
-import { redact, secretsOfUrl } from '../core/redact.js';
+import { connectError } from '../core/connect-cause.js';
 import type { MigrationRow } from '../core/migration-state.js';
 import type { Target } from '../core/target.js';
 
@@ -53,16 +51,6 @@ function toRow(r: Record<string, unknown>): MigrationRow {
   };
 }
 
-function unreachable(target: Target, cause: unknown): Error {
-  const message = redact(cause instanceof Error ? cause.message : String(cause), secretsOfUrl(target.url));
-  const why = connectCause(cause as { code?: unknown; message?: unknown }, target.env);
-  return infraError(
-    why.code,
-    `Cannot connect to the ${target.env.name} database (${target.describe}): ${why.what}. ${message}`,
-    { hint: why.hint, cause },
-  );
-}
-
 /**
  * Opens a read-only connection with the provider's own driver. Reading the table directly,
  * rather than parsing `prisma migrate status`, gives exact states, checksums and logs.
@@ -80,7 +68,7 @@ export async function openDbReader(target: Target): Promise<DbReader> {
     try {
       await client.connect();
     } catch (cause) {
-      throw unreachable(target, cause);
+      throw connectError(target, cause);
     }
     const query = async <T>(sql: string, params: unknown[] = []) =>
       (await client.query(sql, params)).rows as T[];
@@ -137,7 +125,7 @@ export async function openDbReader(target: Target): Promise<DbReader> {
   if (target.provider === 'sqlite') {
     const file = target.sqliteFile!;
     // Opening a missing file would create an empty database: refuse instead.
-    if (!existsSync(file)) throw unreachable(target, new Error(`SQLite file ${file} does not exist`));
+    if (!existsSync(file)) throw connectError(target, new Error(`SQLite file ${file} does not exist`));
     const { createClient } = await import('@libsql/client');
     const client = createClient({ url: `file:${file}` });
     const query = async <T>(sql: string, params: unknown[] = []) =>
@@ -146,7 +134,7 @@ export async function openDbReader(target: Target): Promise<DbReader> {
       await query('PRAGMA query_only = ON');
     } catch (cause) {
       client.close();
-      throw unreachable(target, cause);
+      throw connectError(target, cause);
     }
     return {
       migrations: async () => {
@@ -183,7 +171,7 @@ export async function openDbReader(target: Target): Promise<DbReader> {
     // Every transaction of this session is read-only, as on PostgreSQL.
     await connection.query('SET SESSION TRANSACTION READ ONLY');
   } catch (cause) {
-    throw unreachable(target, cause);
+    throw connectError(target, cause);
   }
   const query = async <T>(sql: string, params: unknown[] = []) => {
     const [rows] = await connection.query(sql, params);

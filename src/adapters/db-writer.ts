@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { ownSessionName } from './interrupt.js';
 import { objectKey, type DbObject } from '../core/sql/objects.js';
-import { connectCause } from '../core/connect-cause.js';
+import { connectError } from '../core/connect-cause.js';
 import { infraError } from '../core/errors.js';
-import { redact, secretsOfUrl } from '../core/redact.js';
 import type { Target } from '../core/target.js';
 import { openDbReader } from './db-reader.js';
 import { durationMs } from '../core/lint/preamble.js';
@@ -41,16 +40,6 @@ export interface WriteOutcome {
 
 /** Prisma's advisory lock for migrations: holding it keeps a migrate deploy from running meanwhile. */
 const PRISMA_MIGRATE_LOCK = 72707369;
-
-function unreachable(target: Target, cause: unknown): Error {
-  const message = redact(cause instanceof Error ? cause.message : String(cause), secretsOfUrl(target.url));
-  const why = connectCause(cause as { code?: unknown; message?: unknown }, target.env);
-  return infraError(
-    why.code,
-    `Cannot connect to the ${target.env.name} database (${target.describe}): ${why.what}. ${message}`,
-    { hint: why.hint, cause },
-  );
-}
 
 /** Consecutive transactional steps share one transaction; a CONCURRENTLY step runs alone. */
 function segments(steps: WriteStep[]): WriteStep[][] {
@@ -92,7 +81,7 @@ export async function runStatements(
     try {
       await client.connect();
     } catch (cause) {
-      throw unreachable(target, cause);
+      throw connectError(target, cause);
     }
     try {
       const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
@@ -128,7 +117,7 @@ export async function runStatements(
   }
   if (target.provider === 'sqlite') {
     const file = target.sqliteFile!;
-    if (!existsSync(file)) throw unreachable(target, new Error(`SQLite file ${file} does not exist`));
+    if (!existsSync(file)) throw connectError(target, new Error(`SQLite file ${file} does not exist`));
     const { createClient } = await import('@libsql/client');
     const client = createClient({ url: `file:${file}` });
     try {

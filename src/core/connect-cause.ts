@@ -1,3 +1,7 @@
+import { infraError, type HotfixError } from './errors.js';
+import { redact, secretsOfUrl } from './redact.js';
+import type { Target } from './target.js';
+
 /**
  * Why a connection failed, named for the person at the terminal: a wrong password is not a
  * server that is down, and each has its own fix. From the driver's error code (SQLSTATE for
@@ -56,4 +60,15 @@ export function connectCause(
     what: 'no connection',
     hint: `Check that the ${env.name} database is up and reachable from here, and that ${v} points at it (host and port).`,
   };
+}
+
+/** A connection our own driver could not open, as the error people see (password masked). */
+export function connectError(target: Target, cause: unknown): HotfixError {
+  const message = redact(cause instanceof Error ? cause.message : String(cause), secretsOfUrl(target.url));
+  const why = connectCause(cause as { code?: unknown; message?: unknown }, target.env);
+  return infraError(
+    why.code,
+    `Cannot connect to the ${target.env.name} database (${target.describe}): ${why.what}. ${message}`,
+    { hint: why.hint, cause },
+  );
 }
