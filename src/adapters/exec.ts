@@ -54,11 +54,11 @@ export const exec: Exec = async (file, args, options) => {
   const group = child.pid;
   if (group !== undefined) trackChild(group);
   const result = await child.finally(() => {
-    if (group === undefined) return;
-    untrackChild(group);
-    // A timeout kills the child; what it started must go with it.
-    killGroup(group);
+    if (group !== undefined) untrackChild(group);
   });
+  // A timeout kills the child; what it started must go with it. (Only then: once a group is
+  // gone its number may be reused, and a signal must never reach someone else's processes.)
+  if (result.timedOut && group !== undefined) killGroup(group);
   // Stopped by our own interrupt handler: what the child says now is not an outcome.
   await holdIfStopping();
   const stdout = redact(String(result.stdout ?? ''), secrets);

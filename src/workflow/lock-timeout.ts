@@ -52,13 +52,8 @@ export async function settleTimeout(
   );
   if (judge(proofs, facts).some((v) => v.status === 'proved')) return undefined;
 
-  const reader = await openDbReader(s.target);
-  let holders: string[];
-  try {
-    holders = await reader.lockHolders(tablesOf(sql)).catch(() => []);
-  } finally {
-    await reader.close();
-  }
+  // Who held the lock, read now while they may still hold it; a lost session has no holder.
+  const holders = LOST_CODES.has(databaseCode) ? [] : await lockHoldersOn(s, tablesOf(sql));
   const prisma = await s.prisma();
   const resolved = await prisma.run(
     { kind: 'resolve', action: 'rolled-back', migration },
@@ -96,4 +91,13 @@ export async function settleTimeout(
       },
     ),
   };
+}
+
+async function lockHoldersOn(s: Session, tables: string[]): Promise<string[]> {
+  const reader = await openDbReader(s.target);
+  try {
+    return await reader.lockHolders(tables).catch(() => []);
+  } finally {
+    await reader.close();
+  }
 }
