@@ -73,6 +73,26 @@ const row = (section, measure, ours, base, goal) => {
   );
 };
 
+/**
+ * What a careful engineer runs by hand for the answer `verify --env` gives: what is applied
+ * (`prisma migrate status`), then whether the database drifted from the migrations.
+ */
+const rawPrisma = (project, dir, env) => () =>
+  timed(process.execPath, [project.prismaBin, 'migrate', 'status'], { cwd: dir, env, expect: [0] }) +
+  timed(
+    process.execPath,
+    [
+      project.prismaBin,
+      'migrate',
+      'diff',
+      '--from-migrations',
+      'prisma/migrations',
+      '--to-config-datasource',
+      '--exit-code',
+    ],
+    { cwd: dir, env, expect: [0] },
+  );
+
 const hotfix =
   (dir, env, args, expect = [0]) =>
   () =>
@@ -118,21 +138,7 @@ try {
   // The raw prisma calls that give the same answer by hand: what is applied, and is there drift.
   const prisma = s.project.prismaBin;
   const prismaEnv = { ...s.env, DATABASE_URL: s.env[PROD_ENV] };
-  const raw = () =>
-    timed(process.execPath, [prisma, 'migrate', 'status'], { cwd: dir, env: prismaEnv, expect: [0] }) +
-    timed(
-      process.execPath,
-      [
-        prisma,
-        'migrate',
-        'diff',
-        '--from-migrations',
-        'prisma/migrations',
-        '--to-config-datasource',
-        '--exit-code',
-      ],
-      { cwd: dir, env: prismaEnv, expect: [0] },
-    );
+  const raw = rawPrisma(s.project, dir, prismaEnv);
   const [ours, theirs] = alternate(5, [hotfix(dir, s.env, ['verify', '--env', 'production']), raw]);
   row('overhead', 'verify --env production vs prisma migrate status + migrate diff', ours, theirs, 1.1);
 
@@ -201,21 +207,7 @@ for (const n of quick ? [50, 150, 500] : [50, 150, 500, 2000]) {
     const prisma = p.project.prismaBin;
     const prismaEnv = { ...p.env, DATABASE_URL: p.env[PROD_ENV] };
     timed(process.execPath, [prisma, 'migrate', 'deploy'], { cwd: dir, env: prismaEnv, expect: [0] });
-    const raw = () =>
-      timed(process.execPath, [prisma, 'migrate', 'status'], { cwd: dir, env: prismaEnv, expect: [0] }) +
-      timed(
-        process.execPath,
-        [
-          prisma,
-          'migrate',
-          'diff',
-          '--from-migrations',
-          'prisma/migrations',
-          '--to-config-datasource',
-          '--exit-code',
-        ],
-        { cwd: dir, env: prismaEnv, expect: [0] },
-      );
+    const raw = rawPrisma(p.project, dir, prismaEnv);
     const [offline, status, lint] = alternate(3, [
       hotfix(dir, p.env, ['verify'], [0, 1]),
       hotfix(dir, p.env, ['status']),
