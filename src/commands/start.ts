@@ -297,7 +297,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       throw startFailed(cause, await undo.undoAll(), config.migrations);
     }
     result.checklist = checklist('pre-deploy', deriveState(file), { downWritten });
-    if (input.sqlFile && !input.dryRun)
+    if (input.sqlFile && !input.dryRun && input.schemaCheck !== false)
       result.schemaLacks = await schemaCheck(projectRoot, config, deps, git.root);
     return result;
   } finally {

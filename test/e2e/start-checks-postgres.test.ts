@@ -117,5 +117,8 @@ describe.sequential('start checks (PostgreSQL)', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('main is 1 commit(s) behind origin/main');
     expect(r.stderr).toContain('git pull --ff-only');
+    // --no-schema-check: no prisma diff ran, and nothing is said about the schema.
+    expect(r.stdout).not.toContain('schema.prisma');
+    expect(r.stderr).not.toContain('prisma migrate diff');
   });
 });
