@@ -1,47 +1,12 @@
 // The protected-environment confirmation, driven through a real terminal (script(1) gives hotfix
 // a pseudo-terminal) on real PostgreSQL: it shows the SQL, the rows the DELETE would remove now,
 // the way back and the lint verdict; "n" leaves everything as it was (exit 2).
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgQuery, prismaMigrations } from '../support/db.js';
 import { git } from '../support/git.js';
-import { hotfixBin, runHotfix, startWithSql } from '../support/hotfix.js';
+import { runHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
-
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** Runs hotfix on a pseudo-terminal, typing `answer` at the [y/N] prompt. */
-export async function atTerminal(
-  cwd: string,
-  args: string[],
-  env: Record<string, string>,
-  answer: string,
-  colour = false,
-): Promise<{ exitCode: number | undefined; all: string }> {
-  const envs = Object.entries(colour ? env : { ...env, NO_COLOR: '1' })
-    .map(([k, v]) => `${k}=${shq(v)}`)
-    .join(' ');
-  const child = execa(
-    'script',
-    [
-      '-qec',
-      `env ${envs} ${shq(process.execPath)} ${shq(hotfixBin)} ${args.map(shq).join(' ')}`,
-      '/dev/null',
-    ],
-    { cwd, reject: false, stdin: 'pipe', all: true },
-  );
-  let seen = '';
-  let typed = false;
-  child.all.on('data', (d: Buffer) => {
-    seen += d.toString();
-    if (!typed && seen.includes('[y/N]')) {
-      typed = true;
-      child.stdin.write(answer);
-    }
-  });
-  const r = await child;
-  return { exitCode: r.exitCode, all: String(r.all) };
-}
+import { atTerminal } from '../support/terminal.js';
 
 describe.sequential('the confirmation at a terminal (PostgreSQL)', () => {
   let s: TwoEnvProject;

@@ -1,17 +1,15 @@
 // Ctrl-C and SIGTERM, on real PostgreSQL and the real Prisma CLI: at the prompt it is an answer
 // (exit 130, nothing changed); during a deploy that waits on a table lock it stops the step
 // (exit 130/143), releases the lock, says the intent is left, and the next run settles it.
-import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgQuery, prismaMigrations } from '../support/db.js';
 import { git } from '../support/git.js';
-import { hotfixBin, runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
+import { runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
-
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { atTerminal } from '../support/terminal.js';
 
 /** Waits until a session of `url`'s database is blocked on a lock (prisma's ALTER TABLE). */
 async function waitForLockWait(url: string): Promise<undefined> {
@@ -49,25 +47,8 @@ describe.sequential('interrupts (PostgreSQL)', () => {
 
   test('Ctrl-C at the protected-environment prompt: "Aborted", exit 130, nothing changed', async () => {
     const head = git(s.project.dir, 'rev-parse', 'HEAD');
-    const envs = Object.entries({ ...s.env, NO_COLOR: '1' })
-      .map(([k, v]) => `${k}=${shq(v)}`)
-      .join(' ');
-    // script(1) gives hotfix a terminal; ^C typed there reaches the prompt as a person's would.
-    const child = execa(
-      'script',
-      [
-        '-qec',
-        `env ${envs} ${shq(process.execPath)} ${shq(hotfixBin)} deploy user-flag --env production`,
-        '/dev/null',
-      ],
-      { cwd: s.project.dir, reject: false, stdin: 'pipe', all: true },
-    );
-    let seen = '';
-    child.all.on('data', (d: Buffer) => {
-      seen += d.toString();
-      if (seen.includes('[y/N]')) child.stdin.write('\x03');
-    });
-    const r = await child;
+    // ^C typed at the terminal reaches the prompt as a person's would.
+    const r = await atTerminal(s.project.dir, ['deploy', 'user-flag', '--env', 'production'], s.env, '\x03');
     expect(r.exitCode, r.all).toBe(130);
     expect(r.all).toContain('Aborted at the prompt: nothing was changed.');
     expect(r.all).not.toMatch(/bug|Unexpected/i);
