@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pgTables, prismaMigrations } from '../support/db.js';
+import { pgTables, rowStates } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
 import { runVerify } from '../support/verify.js';
@@ -21,10 +21,7 @@ describe.sequential('failed, rolled back, fixed, rehashed, deployed: verify ends
   let folder: string;
   const inPrisma = (args: string[]) => runHotfix(path.join(s.project.dir, 'prisma'), args, s.env);
   const inSrc = (args: string[]) => runHotfix(path.join(s.project.dir, 'src'), args, s.env);
-  const rows = async (url: string) =>
-    (await prismaMigrations(url))
-      .filter((r) => r.migration_name === migration)
-      .map((r) => (r.rolled_back ? 'rolled-back' : r.finished ? 'applied' : 'failed'));
+  const rows = (url: string) => rowStates(url, migration);
 
   beforeAll(async () => {
     s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'fix_redeploy' });

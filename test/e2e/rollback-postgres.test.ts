@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pgColumns, pgQuery, prismaMigrations } from '../support/db.js';
+import { pgColumns, pgQuery, prismaMigrations, rowStates } from '../support/db.js';
 import { git, snapshot } from '../support/git.js';
 import { AS_IS, leaveIntent, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { runPrisma } from '../support/prisma-project.js';
@@ -25,10 +25,7 @@ function writeDown(s: TwoEnvProject, migration: string, down: string): void {
 
 const events = (s: TwoEnvProject, name: string) => ledgerEvents(s, name).map((e) => `${e.type}:${e.outcome}`);
 
-const rowsOf = async (s: TwoEnvProject, migration: string) =>
-  (await prismaMigrations(s.prodUrl))
-    .filter((m) => m.migration_name === migration)
-    .map((m) => (m.rolled_back ? 'rolled-back' : m.finished ? 'applied' : 'failed'));
+const rowsOf = (s: TwoEnvProject, migration: string) => rowStates(s.prodUrl, migration);
 
 /** Runs the first statement by hand, then lets prisma migrate deploy fail on it. */
 async function failAfterFirstStatement(s: TwoEnvProject, first: string): Promise<void> {

@@ -3,15 +3,12 @@
 // it), so a migration whose second statement fails leaves its first one in the database: the
 // part-applied case happens by itself here.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { prismaMigrations, sqliteColumns } from '../support/db.js';
+import { prismaMigrations, rowStates, sqliteColumns } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
-const rowsOf = async (s: TwoEnvProject, migration: string) =>
-  (await prismaMigrations(s.prodUrl))
-    .filter((m) => m.migration_name === migration)
-    .map((m) => (m.rolled_back ? 'rolled-back' : m.finished ? 'applied' : 'failed'));
+const rowsOf = (s: TwoEnvProject, migration: string) => rowStates(s.prodUrl, migration);
 
 describe.sequential('hotfix rollback (SQLite)', () => {
   let s: TwoEnvProject;

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pgColumns, pgQuery, prismaMigrations } from '../support/db.js';
+import { pgColumns, pgQuery, rowStates } from '../support/db.js';
 import { git } from '../support/git.js';
 import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
@@ -16,10 +16,7 @@ const POINTS = ['after-intent', 'after-actions', 'after-outcome'] as const;
 describe.sequential('SIGKILL at each write point (PostgreSQL)', () => {
   let s: TwoEnvProject;
   const lockFile = () => path.join(s.repoDir, '.git', 'hotfix.lock');
-  const rowsOf = async (url: string, migration: string) =>
-    (await prismaMigrations(url))
-      .filter((r) => r.migration_name === migration)
-      .map((r) => (r.rolled_back ? 'rolled-back' : r.finished ? 'applied' : 'failed'));
+  const rowsOf = rowStates;
   const hotfix = (args: string[], extra: Record<string, string> = {}) =>
     runHotfix(s.project.dir, args, { ...s.env, ...extra });
 

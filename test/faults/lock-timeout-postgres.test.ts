@@ -6,7 +6,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pgColumns, prismaMigrations } from '../support/db.js';
+import { pgColumns, rowStates } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
@@ -29,10 +29,7 @@ async function holdTableLock(url: string): Promise<{ pid: number; release(): Pro
 describe.sequential('a table lock held by another session (PostgreSQL)', () => {
   let s: TwoEnvProject;
   let migration: string;
-  const rows = async () =>
-    (await prismaMigrations(s.stagingUrl))
-      .filter((r) => r.migration_name === migration)
-      .map((r) => (r.rolled_back ? 'rolled-back' : r.finished ? 'applied' : 'failed'));
+  const rows = () => rowStates(s.stagingUrl, migration);
 
   beforeAll(async () => {
     s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'locktimeout' });

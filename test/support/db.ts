@@ -196,3 +196,13 @@ export async function prismaMigrations(url: string): Promise<MigrationRow[]> {
     checksum: typeof r.checksum === 'string' ? r.checksum : '',
   }));
 }
+
+/**
+ * The states of `migration`'s rows, oldest first: rolled-back, applied, or failed (no finished_at:
+ * a failed migration, or one still running).
+ */
+export async function rowStates(url: string, migration: string): Promise<string[]> {
+  return (await prismaMigrations(url))
+    .filter((m) => m.migration_name === migration)
+    .map((m) => (m.rolled_back ? 'rolled-back' : m.finished ? 'applied' : 'failed'));
+}
