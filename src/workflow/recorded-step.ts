@@ -12,6 +12,7 @@ import type { Action, RemovedPart } from '../core/plan/types.js';
 import type { Session } from './session.js';
 import { withTask } from './deps.js';
 import {
+  downSqlFailure,
   failureCommit,
   failureDetails,
   failureError,
@@ -232,30 +233,10 @@ async function runAction(s: Session, action: Action, ctx: StepContext): Promise<
         ctx.ran = action.statements.map((st) => st.index);
         return { kind: 'done' };
       }
-      const f = out.failed;
-      const timeout = f.code === '55P03' || f.code === '57014' || /SQLITE_BUSY/.test(f.code ?? '');
-      const message =
-        `Statement ${f.index} of ${action.file} failed on ${env}${f.code ? ` (${f.code})` : ''}: ${f.message}\n` +
-        (out.committed.length > 0
-          ? `Statements ${out.committed.join(', ')} were committed before it (they ran outside its transaction).`
-          : 'Its transaction was rolled back: the database is as it was.') +
-        ` ${ctx.migration} is still marked failed.`;
-      const hint = timeout
-        ? 'The database was busy (lock_timeout/statement_timeout). Retry in a quieter moment, or raise --lock-timeout / --statement-timeout; running again is safe.'
-        : `Fix ${action.file} and run again: it only runs what is still needed.`;
       return {
         kind: 'stop',
         outcome: 'failed',
-        details: {
-          statement: f.index,
-          code: f.code ?? null,
-          error: f.message.slice(0, 1000),
-          committed: out.committed,
-        },
-        commit: `hotfix(${ctx.hotfix}): rollback on ${env} FAILED`,
-        error: timeout
-          ? infraError('ROLLBACK_TIMEOUT', message, { hint, details: { failed: f } })
-          : findingsError('ROLLBACK_SQL_FAILED', message, { hint, details: { failed: f } }),
+        ...downSqlFailure(ctx, action.file, out.failed, out.committed),
       };
     }
     case 'check-removed': {

@@ -2,6 +2,7 @@ import { connectCause } from '../core/connect-cause.js';
 import { findingsError, HotfixError, infraError } from '../core/errors.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
 import type { Step } from '../core/plan/types.js';
+import { isLostCode } from './lock-timeout.js';
 
 /**
  * What a recorded step says when it stops: one sentence per action and outcome, naming what
@@ -108,6 +109,49 @@ export function failureCommit(step: RecordedStep, ctx: StepContext, o: PrismaOut
   return `hotfix(${ctx.hotfix}): resolve on ${ctx.env} FAILED`;
 }
 
+/** A session that ended under the command (terminated, server gone), in the driver's words. */
+const LOST_WORDS =
+  /terminating connection|server closed the connection|connection terminated|ECONNRESET|connection reset|Connection lost/i;
+
+const lostConnection = (code: string | undefined, message: string | undefined) =>
+  isLostCode(code) || (message !== undefined && LOST_WORDS.test(message));
+
+/** A statement of down.sql (run in place by hotfix's own session) failed: what stayed, and why. */
+export function downSqlFailure(
+  ctx: StepContext,
+  file: string,
+  f: { index: number; code: string | undefined; message: string },
+  committed: number[],
+): { details: Record<string, unknown>; commit: string; error: HotfixError } {
+  const timeout = f.code === '55P03' || f.code === '57014' || /SQLITE_BUSY/.test(f.code ?? '');
+  const lost = lostConnection(f.code, f.message);
+  const kept =
+    committed.length > 0
+      ? `Statements ${committed.join(', ')} were committed before it (they ran outside its transaction).`
+      : lost
+        ? 'The server rolls back a transaction it did not commit: nothing of it stayed.'
+        : 'Its transaction was rolled back: the database is as it was.';
+  const message = lost
+    ? `The connection to ${ctx.env} was lost while statement ${f.index} of ${file} ran${f.code ? ` (${f.code})` : ''}: ${f.message}\n${kept} ${ctx.migration} is still marked failed.`
+    : `Statement ${f.index} of ${file} failed on ${ctx.env}${f.code ? ` (${f.code})` : ''}: ${f.message}\n${kept} ${ctx.migration} is still marked failed.`;
+  const again = `hotfix rollback ${ctx.hotfix} --env ${ctx.env}`;
+  const hint = lost
+    ? `Once the database is back, run the same command again (${again}): it checks what is there and runs only what is still needed.`
+    : timeout
+      ? 'The database was busy (lock_timeout/statement_timeout). Retry in a quieter moment, or raise --lock-timeout / --statement-timeout; running again is safe.'
+      : `Fix ${file} and run again: it only runs what is still needed.`;
+  const options = { hint, details: { failed: f } };
+  return {
+    details: { statement: f.index, code: f.code ?? null, error: f.message.slice(0, 1000), committed },
+    commit: `hotfix(${ctx.hotfix}): rollback on ${ctx.env} FAILED`,
+    error: lost
+      ? infraError('DB_CONNECTION_LOST', message, options)
+      : timeout
+        ? infraError('ROLLBACK_TIMEOUT', message, options)
+        : findingsError('ROLLBACK_SQL_FAILED', message, options),
+  };
+}
+
 /** The row is not where the step should have brought it: the error, with prisma's own words. */
 export function failureError(
   step: RecordedStep,
@@ -137,6 +181,19 @@ export function failureError(
     );
   }
   const action = step.confirm.expect === 'rolled-back' ? 'rolled-back' : 'applied';
+  if (o?.kind === 'error' && lostConnection(undefined, message)) {
+    const command = isInPlace(step) ? 'rollback' : 'resolve';
+    return infraError(
+      'DB_CONNECTION_LOST',
+      `The connection to ${ctx.env} was lost while prisma migrate resolve --${action} ran (the session was terminated or the server went down): ${target} is not marked ${action} (checked in _prisma_migrations)${isInPlace(step) ? `, and nothing of ${ctx.migration} is left` : ''}. Prisma said: ${message!
+        .split('\n')
+        .find((l) => LOST_WORDS.test(l))
+        ?.trim()}`,
+      {
+        hint: `Once the database is back, run the same command again: hotfix ${command} ${ctx.hotfix} --env ${ctx.env}`,
+      },
+    );
+  }
   if (isInPlace(step)) {
     return findingsError(
       'RESOLVE_FAILED',

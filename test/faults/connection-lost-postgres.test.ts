@@ -1,11 +1,13 @@
-// The database connection goes away mid-step (the server ends prisma's session with
-// pg_terminate_backend while it waits on a table lock): no false "done", a named cause, and the
-// next run settles the step and finishes (real PostgreSQL, real Prisma CLI).
+// The database connection goes away mid-step (the server ends the waiting session with
+// pg_terminate_backend while it waits on a lock): no false "done", a named cause, and the next
+// run settles the step and finishes (real PostgreSQL, real Prisma CLI). Covered: prisma's session
+// in deploy, in a roll-forward and in resolve's `migrate resolve --applied`, and hotfix's own
+// session running down.sql in an in-place rollback of a failed migration.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pgColumns, pgQuery, prismaMigrations } from '../support/db.js';
+import { pgColumns, pgQuery, prismaMigrations, rowStates } from '../support/db.js';
 import { git } from '../support/git.js';
-import { ledgerEvents, runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
+import { AS_IS, ledgerEvents, runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 
 /** The pid of the session waiting on a lock in `url`'s database. */
@@ -21,9 +23,32 @@ async function waitingPid(url: string): Promise<number> {
   throw new Error('no session ever waited on the lock');
 }
 
+/** Runs hotfix while `lock` holds a table lock, and ends hotfix's waiting session from the server. */
+async function terminatedWhileWaiting(
+  s: TwoEnvProject,
+  url: string,
+  lock: string,
+  args: string[],
+): Promise<Awaited<ReturnType<typeof startHotfix>>> {
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query(lock);
+    const child = startHotfix(s.project.dir, args, s.env);
+    const pid = await waitingPid(url);
+    await holder.query('SELECT pg_terminate_backend($1)', [pid]);
+    return await child;
+  } finally {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await holder.end();
+  }
+}
+
 describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
   let s: TwoEnvProject;
   let migration: string;
+  const USER_LOCK = 'LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE';
 
   beforeAll(async () => {
     s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'connlost' });
@@ -39,25 +64,13 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
     await s?.cleanup();
   });
 
-  /** Runs hotfix while a table lock is held, and ends its waiting session from the server. */
-  async function terminatedWhileWaiting(args: string[]) {
-    const holder = new pg.Client({ connectionString: s.stagingUrl });
-    await holder.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE');
-      const child = startHotfix(s.project.dir, args, s.env);
-      const pid = await waitingPid(s.stagingUrl);
-      await holder.query('SELECT pg_terminate_backend($1)', [pid]);
-      return await child;
-    } finally {
-      await holder.query('ROLLBACK').catch(() => undefined);
-      await holder.end();
-    }
-  }
-
   test('prisma session terminated: not recorded as done, nothing applied; the next run finishes', async () => {
-    const r = await terminatedWhileWaiting(['deploy', 'lost', '--env', 'staging']);
+    const r = await terminatedWhileWaiting(s, s.stagingUrl, USER_LOCK, [
+      'deploy',
+      'lost',
+      '--env',
+      'staging',
+    ]);
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
     expect(r.stderr).toContain('DB_CONNECTION_LOST');
     expect(r.stderr).toContain('nothing of it was applied');
@@ -76,7 +89,12 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
   });
 
   test('rollback: the session of the revert migration terminated: not recorded as done; the next rollback finishes', async () => {
-    const r = await terminatedWhileWaiting(['rollback', 'lost', '--env', 'staging']);
+    const r = await terminatedWhileWaiting(s, s.stagingUrl, USER_LOCK, [
+      'rollback',
+      'lost',
+      '--env',
+      'staging',
+    ]);
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
     expect(r.stderr).toContain('DB_CONNECTION_LOST');
     expect(r.stderr).toContain('hotfix rollback lost --env staging');
@@ -89,5 +107,82 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
     const next = await runHotfix(s.project.dir, ['rollback', 'lost', '--env', 'staging'], s.env);
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
     expect(await pgColumns(s.stagingUrl, 'User')).not.toContain('lost');
+  });
+});
+
+describe.sequential('the connection is lost during resolve and an in-place rollback (PostgreSQL)', () => {
+  let s: TwoEnvProject;
+
+  beforeAll(async () => {
+    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'connlost2' });
+  });
+  afterAll(async () => {
+    await s?.cleanup();
+  });
+
+  test("resolve: prisma's session terminated while it marks the row: not resolved; the next resolve finishes", async () => {
+    const migration = await startWithSql(
+      s,
+      'by-hand',
+      'CREATE INDEX CONCURRENTLY "User_email_lost_idx" ON "User" (lower("email"));\n',
+      'DROP INDEX CONCURRENTLY IF EXISTS "User_email_lost_idx";\n',
+    );
+    await pgQuery(s.stagingUrl, 'CREATE INDEX "User_email_lost_idx" ON "User" (lower(email))');
+    // EXCLUSIVE lets hotfix read _prisma_migrations but makes prisma's INSERT of the row wait.
+    const r = await terminatedWhileWaiting(
+      s,
+      s.stagingUrl,
+      'LOCK TABLE "_prisma_migrations" IN EXCLUSIVE MODE',
+      ['resolve', 'by-hand', '--env', 'staging'],
+    );
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
+    expect(r.stderr).toContain('DB_CONNECTION_LOST');
+    expect(r.stderr).toContain('hotfix resolve by-hand --env staging');
+    expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+    expect(await rowStates(s.stagingUrl, migration)).toEqual([]);
+    const done = ledgerEvents(s, 'by-hand').filter((e) => e.type === 'resolved' && e.outcome === 'ok');
+    expect(done).toEqual([]);
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+
+    const next = await runHotfix(s.project.dir, ['resolve', 'by-hand', '--env', 'staging'], s.env);
+    expect(next.exitCode, next.stdout + next.stderr).toBe(0);
+    expect(await rowStates(s.stagingUrl, migration)).toEqual(['applied']);
+  });
+
+  test("rollback in place: hotfix's session running down.sql terminated: not marked; the next rollback finishes", async () => {
+    // Prisma applies this file statement by statement up to the COMMIT: the column stays.
+    const migration = await startWithSql(
+      s,
+      'half',
+      'ALTER TABLE "Post" ADD COLUMN "half" TEXT;\nCOMMIT;\nUPDATE "Post" SET "no_such_column" = 1;\n',
+      'ALTER TABLE "Post" DROP COLUMN "half";\n',
+      AS_IS,
+    );
+    const failed = await runHotfix(s.project.dir, ['deploy', 'half', '--env', 'staging'], s.env);
+    expect(failed.exitCode, failed.stderr).toBe(1);
+    expect(await pgColumns(s.stagingUrl, 'Post')).toContain('half');
+
+    const r = await terminatedWhileWaiting(s, s.stagingUrl, 'LOCK TABLE "Post" IN ACCESS EXCLUSIVE MODE', [
+      'rollback',
+      'half',
+      '--env',
+      'staging',
+      '--lock-timeout',
+      '60s',
+    ]);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
+    expect(r.stderr).toContain('DB_CONNECTION_LOST');
+    expect(r.stderr).toContain('hotfix rollback half --env staging');
+    expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+    expect(await pgColumns(s.stagingUrl, 'Post')).toContain('half');
+    expect(await rowStates(s.stagingUrl, migration)).toEqual(['failed']);
+    const done = ledgerEvents(s, 'half').filter((e) => e.type === 'rolled-back' && e.outcome === 'ok');
+    expect(done).toEqual([]);
+    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+
+    const next = await runHotfix(s.project.dir, ['rollback', 'half', '--env', 'staging'], s.env);
+    expect(next.exitCode, next.stdout + next.stderr).toBe(0);
+    expect(await pgColumns(s.stagingUrl, 'Post')).not.toContain('half');
+    expect(await rowStates(s.stagingUrl, migration)).toEqual(['rolled-back']);
   });
 });
