@@ -271,6 +271,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
           await git.checkout(base);
           await git.deleteBranch(branch);
         });
+        faultPoint('start-after-branch');
       }
       for (const part of parts) {
         const dir = resolveInside(migrationsDir, part.name);
@@ -280,6 +281,7 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
         await fs.writeFile(path.join(dir, 'down.sql'), part.down, { flag: 'wx' });
         await fs.writeFile(path.join(dir, 'verify.sql'), part.verify, { flag: 'wx' });
       }
+      faultPoint('start-after-files');
       await ledger.write(file);
       undo.push(`remove ${ledgerRel}`, () => ledger.remove(name));
       await git.add(paths);

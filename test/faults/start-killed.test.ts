@@ -1,6 +1,7 @@
-// hotfix start killed by SIGKILL after it wrote its files and ledger, before its commit (real git,
-// SQLite project): the next start reports the stale lock, then the interrupted start with the
-// exact commands to keep or drop what it wrote; both ways end in a clean repository.
+// hotfix start killed by SIGKILL (real git, SQLite project) after it wrote its files and ledger,
+// before its commit: the next start reports the stale lock, then the interrupted start with the
+// exact commands to keep or drop what it wrote; both ways end in a clean repository. Killed
+// earlier (after making its branch, after writing the migration files), it gives the way back.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -57,4 +58,29 @@ describe.sequential('start killed before its commit', () => {
     const again = await hotfix(['start', 'dropped']);
     expect(again.exitCode, again.stderr).toBe(0);
   });
+
+  // Killed before its ledger was written: there is nothing whole to keep, only the way to drop it.
+  test.each(['start-after-branch', 'start-after-files'])(
+    'killed at %s: the next start names it and gives the commands to drop it; start then runs again',
+    async (point) => {
+      const name = `early-${point.replace('start-after-', '')}`;
+      git(s.project.dir, 'checkout', '-q', 'main');
+      const r = await hotfix(['start', name], { HOTFIX_TEST_KILL_AT: point });
+      expect(r.exitCode).not.toBe(0);
+      const next = await hotfix(['--force-unlock', 'start', name]);
+      expect(next.exitCode, next.stderr).toBe(2);
+      expect(next.stderr).toContain('START_INTERRUPTED');
+      expect(next.stderr).toContain(
+        `An earlier hotfix start ${name} was interrupted before it wrote its ledger`,
+      );
+      expect(next.stderr).not.toContain('To keep it');
+      const drop = /What to do: To drop it and start again: (.*)\n/.exec(next.stderr)![1]!;
+      sh(drop);
+      expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+      expect(git(s.project.dir, 'branch', '--list', `hotfix/${name}`)).toBe('');
+      const again = await hotfix(['start', name]);
+      expect(again.exitCode, again.stderr).toBe(0);
+      git(s.project.dir, 'checkout', '-q', 'main');
+    },
+  );
 });
