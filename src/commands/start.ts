@@ -128,7 +128,11 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
   try {
     const base = input.base ?? config.baseBranch;
     const current = await git.currentBranch();
-    await interruptedStart(git, ledger, name, current, base);
+    const migrationsRel = path
+      .relative(git.root, path.resolve(projectRoot, config.migrations))
+      .split(path.sep)
+      .join('/');
+    await interruptedStart(git, ledger, name, current, base, migrationsRel);
     const schemaRel = relativeTo(git.root, path.resolve(projectRoot, config.schema));
     const sqlFileAbs = input.sqlFile ? path.resolve(deps.cwd, input.sqlFile) : undefined;
     const baseExists = await git.branchExists(base);

@@ -1,13 +1,16 @@
+import path from 'node:path';
 import type { Git } from '../adapters/git.js';
 import type { LedgerStore } from '../adapters/ledger-store.js';
 import { usageError } from '../core/errors.js';
 import { branchFor } from '../core/names.js';
 
 /**
- * A start killed before its commit leaves its branch checked out and its files written, never
- * undone. With its ledger written it is whole: said as such, with the two ways on (commit what it
- * wrote, or remove it). Killed earlier (branch made, files in part), there is only the way back;
- * that needs the branch to have no commit of its own, so that nobody's work is dropped.
+ * A start killed before its commit leaves its branch checked out (still at the base's commit) and
+ * its files written, never undone. With its ledger written it is whole: said as such, with the two
+ * ways on (commit what it wrote, or remove it). Killed earlier (branch made, files in part), there
+ * is only the way back. The way back removes only what start creates (new files in the migrations
+ * folder, the ledger and its temp files) and deletes the branch with -d, which refuses unmerged
+ * work: a person's own edits (a schema.prisma for --from-schema) stay as they are.
  */
 export async function interruptedStart(
   git: Git,
@@ -15,22 +18,45 @@ export async function interruptedStart(
   name: string,
   current: string | undefined,
   base: string,
+  /** The migrations folder, relative to the repository root. */
+  migrationsRel: string,
 ): Promise<void> {
   if (current !== branchFor(name)) return;
   const rel = ledger.relativePath(name);
   if ((await git.show('HEAD', rel)) !== undefined) return; // its start was committed
+  // A branch with a commit of its own is somebody's work, not a start cut short.
+  if ((await git.head()) !== (await git.resolveRef(`refs/heads/${base}`))) return;
   const left = await git.dirtyPaths();
   const whole = left.includes(rel);
-  if (!whole && (await git.head()) !== (await git.resolveRef(`refs/heads/${base}`))) return;
+  const ledgerDir = path.posix.dirname(rel);
+  const ours: string[] = [];
+  for (const p of left) {
+    const mine =
+      p === rel ||
+      (path.posix.dirname(p) === ledgerDir && path.posix.basename(p).startsWith(`.${name}.json.`)) ||
+      p.startsWith(`${migrationsRel}/`);
+    if (mine && (await git.show('HEAD', p)) === undefined) ours.push(p);
+  }
   // The migration folders whole (git clean of their files alone leaves the folders behind).
-  const drop = [...new Set(left.map((p) => (p === rel ? p : p.replace(/\/[^/]+$/, ''))))];
+  const drop = [
+    ...new Set(
+      ours.map((p) =>
+        p.startsWith(`${migrationsRel}/`)
+          ? `${migrationsRel}/${p.slice(migrationsRel.length + 1).split('/')[0]}`
+          : p,
+      ),
+    ),
+  ];
   const dropIt = [
     ...(whole ? ['git reset -q'] : []),
-    `git checkout -f ${base}`,
+    `git checkout ${base}`,
     ...(drop.length > 0 ? [`git clean -fdq -- ${drop.join(' ')}`] : []),
-    `git branch -D ${current}`,
+    `git branch -d ${current}`,
   ].join(' && ');
-  const holds = left.length > 0 ? `its files uncommitted (${left.join(', ')})` : 'no files yet';
+  const others = left.filter((p) => !ours.includes(p));
+  const holds =
+    (ours.length > 0 ? `its files uncommitted (${ours.join(', ')})` : 'no files of it yet') +
+    (others.length > 0 ? `; other changes in the tree stay as they are (${others.join(', ')})` : '');
   throw usageError(
     'START_INTERRUPTED',
     whole

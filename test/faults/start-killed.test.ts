@@ -2,7 +2,7 @@
 // before its commit: the next start reports the stale lock, then the interrupted start with the
 // exact commands to keep or drop what it wrote; both ways end in a clean repository. Killed
 // earlier (after making its branch, after writing the migration files), it gives the way back.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../support/git.js';
@@ -67,20 +67,38 @@ describe.sequential('start killed before its commit', () => {
       git(s.project.dir, 'checkout', '-q', 'main');
       const r = await hotfix(['start', name], { HOTFIX_TEST_KILL_AT: point });
       expect(r.exitCode).not.toBe(0);
+      // A person's own file, made meanwhile, is not the start's to remove.
+      writeFileSync(path.join(s.project.dir, 'notes.txt'), 'mine\n');
       const next = await hotfix(['--force-unlock', 'start', name]);
       expect(next.exitCode, next.stderr).toBe(2);
       expect(next.stderr).toContain('START_INTERRUPTED');
       expect(next.stderr).toContain(
         `An earlier hotfix start ${name} was interrupted before it wrote its ledger`,
       );
+      expect(next.stderr).toContain('other changes in the tree stay as they are (notes.txt)');
       expect(next.stderr).not.toContain('To keep it');
       const drop = /What to do: To drop it and start again: (.*)\n/.exec(next.stderr)![1]!;
+      expect(drop).not.toContain('notes.txt');
       sh(drop);
-      expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
+      expect(git(s.project.dir, 'status', '--porcelain')).toBe('?? notes.txt');
+      rmSync(path.join(s.project.dir, 'notes.txt'));
       expect(git(s.project.dir, 'branch', '--list', `hotfix/${name}`)).toBe('');
       const again = await hotfix(['start', name]);
       expect(again.exitCode, again.stderr).toBe(0);
       git(s.project.dir, 'checkout', '-q', 'main');
     },
   );
+
+  test('a hotfix branch with a commit of its own is never offered for deletion', async () => {
+    git(s.project.dir, 'checkout', '-q', 'main');
+    const r = await hotfix(['start', 'worked-on'], { HOTFIX_TEST_KILL_AT: 'start-after-branch' });
+    expect(r.exitCode).not.toBe(0);
+    git(s.project.dir, 'commit', '-q', '--allow-empty', '-m', 'work of a person');
+    const next = await hotfix(['--force-unlock', 'start', 'worked-on']);
+    expect(next.exitCode, next.stderr).toBe(2);
+    expect(next.stderr).not.toContain('START_INTERRUPTED');
+    expect(next.stderr).not.toMatch(/branch -[dD]/);
+    expect(git(s.project.dir, 'log', '-1', '--format=%s')).toBe('work of a person');
+    git(s.project.dir, 'checkout', '-q', 'main');
+  });
 });
