@@ -30,4 +30,23 @@ describe('tablesOf', () => {
       'CREATE TABLE "new_Post" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT) STRICT;\nINSERT INTO "new_Post" SELECT "id" FROM "Post";';
     expect(tablesOf(sqlite)).toEqual(['new_Post', 'Post']);
   });
+
+  // Where the parser's answer differs from the keywords': these fail if parsing silently fails.
+  test.each([
+    ['TRUNCATE a, b.c', ['a', 'c']],
+    ['DROP TABLE "Post", public."User"', ['Post', 'User']],
+    ['DO $$ BEGIN UPDATE "Audit" SET seen = true; END $$', ['Audit']],
+    [
+      'CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN INSERT INTO "Log" VALUES (1); RETURN NEW; END $$ LANGUAGE plpgsql',
+      ['Log'],
+    ],
+    ['CREATE TYPE pair AS (a int, b int); CREATE SEQUENCE counter', []],
+    // A WITH name counts in its own statement only, and never when qualified.
+    [
+      'WITH users AS (SELECT 1) SELECT * FROM users; UPDATE users SET a = 1; SELECT * FROM public.users',
+      ['users'],
+    ],
+  ])('%s', (sql, tables) => {
+    expect(tablesOf(sql)).toEqual(tables);
+  });
 });

@@ -17,24 +17,60 @@ export function tablesOf(sql: string): string[] {
   return tablesByKeywords(sql);
 }
 
-function fromTree(tree: unknown): string[] {
+type Stmts = { stmts?: { stmt?: unknown }[] };
+
+function fromTree(tree: Stmts): string[] {
   const names = new Set<string>();
-  const ctes = new Set<string>();
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (node === null || typeof node !== 'object') return;
-    // A RangeVar is wrapped ({RangeVar: ...}) where the field is any node, bare where it must
-    // be one (DeleteStmt.relation): known by its relpersistence either way.
-    const rv = node as { relname?: unknown; relpersistence?: unknown };
-    if (typeof rv.relname === 'string' && 'relpersistence' in rv) names.add(rv.relname);
-    const cte = (node as { CommonTableExpr?: { ctename?: unknown } }).CommonTableExpr?.ctename;
-    if (typeof cte === 'string') ctes.add(cte);
-    for (const value of Object.values(node)) {
-      walk(value);
-    }
-  };
-  walk(tree);
-  return [...names].filter((n) => !ctes.has(n));
+  for (const { stmt } of tree.stmts ?? []) {
+    const found: { name: string; schema?: string }[] = [];
+    const ctes = new Set<string>();
+    const walk = (node: unknown, key?: string): void => {
+      if (Array.isArray(node)) return node.forEach((n) => walk(n, key));
+      if (node === null || typeof node !== 'object') return;
+      // A RangeVar is wrapped ({RangeVar: ...}) where the field is any node, bare where it must
+      // be one (DeleteStmt.relation): known by its relpersistence either way. A composite type's
+      // or a sequence's name is one too, and no table.
+      const rv = node as { relname?: unknown; schemaname?: unknown; relpersistence?: unknown };
+      if (typeof rv.relname === 'string' && 'relpersistence' in rv && key !== 'typevar' && key !== 'sequence')
+        found.push({
+          name: rv.relname,
+          ...(typeof rv.schemaname === 'string' ? { schema: rv.schemaname } : {}),
+        });
+      const n = node as {
+        CommonTableExpr?: { ctename?: unknown };
+        DropStmt?: {
+          removeType?: string;
+          objects?: { List?: { items?: { String?: { sval?: string } }[] } }[];
+        };
+        DoStmt?: { args?: { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[] };
+        CreateFunctionStmt?: {
+          options?: {
+            DefElem?: { defname?: string; arg?: { List?: { items?: { String?: { sval?: string } }[] } } };
+          }[];
+        };
+      };
+      if (typeof n.CommonTableExpr?.ctename === 'string') ctes.add(n.CommonTableExpr.ctename);
+      // DROP TABLE names its tables as lists of strings (schema, name), not as RangeVars.
+      if (n.DropStmt?.removeType === 'OBJECT_TABLE')
+        for (const o of n.DropStmt.objects ?? []) {
+          const last = o.List?.items?.at(-1)?.String?.sval;
+          if (last) found.push({ name: last });
+        }
+      // The body of a DO block or a function is a string to the parser: its tables by keywords.
+      for (const d of n.DoStmt?.args ?? [])
+        if (d.DefElem?.defname === 'as' && d.DefElem.arg?.String?.sval)
+          tablesByKeywords(d.DefElem.arg.String.sval).forEach((t) => found.push({ name: t }));
+      for (const d of n.CreateFunctionStmt?.options ?? [])
+        if (d.DefElem?.defname === 'as')
+          for (const item of d.DefElem.arg?.List?.items ?? [])
+            if (item.String?.sval) tablesByKeywords(item.String.sval).forEach((t) => found.push({ name: t }));
+      for (const [k, value] of Object.entries(node)) walk(value, k);
+    };
+    walk(stmt);
+    // A WITH query's own name is no table, in its statement and unqualified only.
+    for (const f of found) if (f.schema !== undefined || !ctes.has(f.name)) names.add(f.name);
+  }
+  return [...names];
 }
 
 const NAME = String.raw`(?:"?[\w$]+"?\s*\.\s*)?(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))`;
