@@ -3,7 +3,8 @@ import pg from 'pg';
 import { ownSessionName } from './interrupt.js';
 import { objectKey, type DbObject } from '../core/sql/objects.js';
 import { connectError } from '../core/connect-cause.js';
-import { infraError } from '../core/errors.js';
+import { lostConnection } from '../core/db-codes.js';
+import { infraError, isHotfixError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
 import { openDbReader } from './db-reader.js';
 import { durationMs } from '../core/lint/preamble.js';
@@ -35,7 +36,17 @@ export interface WriteOutcome {
   ok: boolean;
   /** Steps committed (also when a later one failed). */
   committed: number[];
-  failed?: { index: number; code: string | undefined; message: string } | undefined;
+  failed?: WriteFailure | undefined;
+}
+
+export interface WriteFailure {
+  index: number;
+  code: string | undefined;
+  message: string;
+  /** Ran outside a transaction (CONCURRENTLY): what it did in part may stay (an INVALID index). */
+  concurrent?: boolean;
+  /** Failed at the COMMIT of its transaction: whether it committed is not known here. */
+  atCommit?: boolean;
 }
 
 /** Prisma's advisory lock for migrations: holding it keeps a migrate deploy from running meanwhile. */
@@ -54,9 +65,11 @@ function segments(steps: WriteStep[]): WriteStep[][] {
 
 const compact = (duration: string) => duration.replace(/\s+/g, '');
 
-function failure(step: WriteStep, error: unknown): NonNullable<WriteOutcome['failed']> {
+function failure(step: WriteStep, error: unknown, atCommit = false): WriteFailure {
   const e = error as { code?: unknown; message?: unknown };
   return {
+    ...(step.concurrent ? { concurrent: true } : {}),
+    ...(atCommit ? { atCommit: true } : {}),
     index: step.index,
     code: typeof e.code === 'string' ? e.code : undefined,
     message: typeof e.message === 'string' ? e.message : String(error),
@@ -98,7 +111,13 @@ export async function runStatements(
         await client.query(`SET search_path TO "${opts.schema.replace(/"/g, '""')}"`);
       for (const segment of segments(steps)) {
         const alone = segment[0]!.concurrent;
-        if (!alone) await client.query('BEGIN');
+        if (!alone) {
+          try {
+            await client.query('BEGIN');
+          } catch (error) {
+            return { ok: false, committed, failed: failure(segment[0]!, error) };
+          }
+        }
         for (const step of segment) {
           try {
             await client.query(step.sql);
@@ -107,10 +126,27 @@ export async function runStatements(
             return { ok: false, committed, failed: failure(step, error) };
           }
         }
-        if (!alone) await client.query('COMMIT');
+        if (!alone) {
+          try {
+            await client.query('COMMIT');
+          } catch (error) {
+            return { ok: false, committed, failed: failure(segment.at(-1)!, error, true) };
+          }
+        }
         committed.push(...segment.map((s) => s.index));
       }
       return { ok: true, committed };
+    } catch (cause) {
+      // Before any statement ran (Prisma's lock, search_path): the session ended, or refused.
+      if (isHotfixError(cause)) throw cause;
+      const e = cause as { code?: unknown; message?: unknown };
+      const code = typeof e.code === 'string' ? e.code : undefined;
+      const lost = lostConnection(code, typeof e.message === 'string' ? e.message : undefined);
+      throw infraError(
+        lost ? 'DB_CONNECTION_LOST' : 'DB_QUERY_FAILED',
+        `${lost ? `The connection to ${target.env.name} was lost` : `A setup query failed on ${target.env.name}`} before any statement ran${code ? ` (${code})` : ''}: ${e.message as string}. Nothing was run.`,
+        { hint: 'Once the database is back, run the same command again.', cause },
+      );
     } finally {
       await client.end().catch(() => undefined); // also releases the advisory lock
     }

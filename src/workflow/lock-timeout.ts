@@ -3,6 +3,7 @@ import path from 'node:path';
 import { readCatalog } from '../adapters/catalog.js';
 import { openDbReader } from '../adapters/db-reader.js';
 import { prismaTarget } from '../adapters/prisma.js';
+import { isLostCode } from '../core/db-codes.js';
 import { infraError, type HotfixError } from '../core/errors.js';
 import { expectPostgres } from '../core/proof/expect-postgres.js';
 import { judge } from '../core/proof/judge.js';
@@ -10,17 +11,7 @@ import { loadParser } from '../core/sql/parser.js';
 import { tablesOf } from '../core/sql/tables.js';
 import type { Session } from './session.js';
 
-/** lock_timeout (lock_not_available) and statement_timeout (query_canceled). */
-const TIMEOUT_CODES = new Set(['55P03', '57014']);
-/** The session ended under it: terminated, server shut down or crashed, connection failure. */
-const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08006', '08003', '08000']);
-
-/** A failure that rolls the whole file back (one implicit transaction) and is worth a retry. */
-export const isTimeoutCode = (code: string | undefined) =>
-  code !== undefined && (TIMEOUT_CODES.has(code) || LOST_CODES.has(code));
-
-/** The session ended under the step (not its own timeout). */
-export const isLostCode = (code: string | undefined) => code !== undefined && LOST_CODES.has(code);
+export { isLostCode, isTimeoutCode } from '../core/db-codes.js';
 
 export interface TimeoutSettled {
   details: Record<string, unknown>;
@@ -53,7 +44,7 @@ export async function settleTimeout(
   if (judge(proofs, facts).some((v) => v.status === 'proved')) return undefined;
 
   // Who held the lock, read now while they may still hold it; a lost session has no holder.
-  const holders = LOST_CODES.has(databaseCode) ? [] : await lockHoldersOn(s, tablesOf(sql));
+  const holders = isLostCode(databaseCode) ? [] : await lockHoldersOn(s, tablesOf(sql));
   const prisma = await s.prisma();
   const resolved = await prisma.run(
     { kind: 'resolve', action: 'rolled-back', migration },
@@ -65,7 +56,7 @@ export async function settleTimeout(
   const retry = again ?? `hotfix deploy ${s.input.name} --env ${env}`;
   const settledNote =
     'nothing of it was applied (checked in the catalog), and its row is marked rolled back.';
-  if (LOST_CODES.has(databaseCode)) {
+  if (isLostCode(databaseCode)) {
     return {
       details: { code: 'DB_CONNECTION_LOST', databaseCode, settled: 'rolled-back' },
       error: infraError(

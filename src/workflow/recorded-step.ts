@@ -1,6 +1,7 @@
 import { probeObjects, runStatements } from '../adapters/db-writer.js';
 import { faultPoint, setActivity, setCanceller } from '../adapters/interrupt.js';
-import { isLostCode, isTimeoutCode, settleTimeout } from './lock-timeout.js';
+import { isLostCode, isTimeoutCode, lostConnection } from '../core/db-codes.js';
+import { settleTimeout } from './lock-timeout.js';
 import { invalidIndexesLeft } from './db-state.js';
 import { prismaTarget } from '../adapters/prisma.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
@@ -81,6 +82,12 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     }
     if (result.kind === 'prisma') {
       const o = result.outcome;
+      // P1017 (the server closed the connection) in migrate resolve may come after the row was
+      // written: the row read back below decides, not a "nothing was marked" said unchecked.
+      if (o.kind === 'unreachable' && o.code === 'P1017' && action.kind === 'prisma-resolve') {
+        prismaSaid = { kind: 'error', code: o.code, message: o.message };
+        continue;
+      }
       if (o.kind === 'unreachable' || o.kind === 'lock-timeout') {
         throw await stop(
           'skipped',
@@ -127,8 +134,12 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
   faultPoint('after-actions');
   // Confirm from the table, not from prisma's words: every row the step names.
   const db = await s.readDb();
+  // A connection lost after prisma's write committed: the row says it is done.
   const prismaOk =
-    prismaSaid === undefined || prismaSaid.kind === 'ok' || prismaSaid.kind === 'already-applied';
+    prismaSaid === undefined ||
+    prismaSaid.kind === 'ok' ||
+    prismaSaid.kind === 'already-applied' ||
+    (prismaSaid.kind === 'error' && lostConnection(prismaSaid.code, prismaSaid.message));
   if (prismaOk && confirmRows(step).every((m) => db.stateOf(m) === step.confirm.expect)) {
     await recordDone(s, step, [
       {

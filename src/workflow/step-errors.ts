@@ -1,8 +1,9 @@
 import { connectCause } from '../core/connect-cause.js';
 import { findingsError, HotfixError, infraError } from '../core/errors.js';
+import type { WriteFailure } from '../adapters/db-writer.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
 import type { Step } from '../core/plan/types.js';
-import { isLostCode } from './lock-timeout.js';
+import { lostConnection, lostLine } from '../core/db-codes.js';
 
 /**
  * What a recorded step says when it stops: one sentence per action and outcome, naming what
@@ -109,30 +110,29 @@ export function failureCommit(step: RecordedStep, ctx: StepContext, o: PrismaOut
   return `hotfix(${ctx.hotfix}): resolve on ${ctx.env} FAILED`;
 }
 
-/** A session that ended under the command (terminated, server gone), in the driver's words. */
-const LOST_WORDS =
-  /terminating connection|server closed the connection|connection terminated|ECONNRESET|connection reset|Connection lost/i;
-
-const lostConnection = (code: string | undefined, message: string | undefined) =>
-  isLostCode(code) || (message !== undefined && LOST_WORDS.test(message));
-
 /** A statement of down.sql (run in place by hotfix's own session) failed: what stayed, and why. */
 export function downSqlFailure(
   ctx: StepContext,
   file: string,
-  f: { index: number; code: string | undefined; message: string },
+  f: WriteFailure,
   committed: number[],
 ): { details: Record<string, unknown>; commit: string; error: HotfixError } {
   const timeout = f.code === '55P03' || f.code === '57014' || /SQLITE_BUSY/.test(f.code ?? '');
   const lost = lostConnection(f.code, f.message);
-  const kept =
+  const before =
     committed.length > 0
-      ? `Statements ${committed.join(', ')} were committed before it (they ran outside its transaction).`
+      ? `Statements ${committed.join(', ')} were committed before it (they ran outside its transaction). `
+      : '';
+  const itself = f.atCommit
+    ? 'It failed at the COMMIT of its transaction: whether that committed is not known here; the next run reads the catalog.'
+    : f.concurrent
+      ? 'It ran outside a transaction (CONCURRENTLY): what it did in part may stay (an index left INVALID); the next run reads the catalog.'
       : lost
         ? 'The server rolls back a transaction it did not commit: nothing of it stayed.'
-        : 'Its transaction was rolled back: the database is as it was.';
+        : `Its transaction was rolled back${before ? '' : ': the database is as it was'}.`;
+  const kept = `${before}${itself}`;
   const message = lost
-    ? `The connection to ${ctx.env} was lost while statement ${f.index} of ${file} ran${f.code ? ` (${f.code})` : ''}: ${f.message}\n${kept} ${ctx.migration} is still marked failed.`
+    ? `The connection to ${ctx.env} was lost while statement ${f.index} of ${file} ${f.atCommit ? 'was committed' : 'ran'}${f.code ? ` (${f.code})` : ''}: ${f.message}\n${kept} ${ctx.migration} is still marked failed.`
     : `Statement ${f.index} of ${file} failed on ${ctx.env}${f.code ? ` (${f.code})` : ''}: ${f.message}\n${kept} ${ctx.migration} is still marked failed.`;
   const again = `hotfix rollback ${ctx.hotfix} --env ${ctx.env}`;
   const hint = lost
@@ -181,17 +181,15 @@ export function failureError(
     );
   }
   const action = step.confirm.expect === 'rolled-back' ? 'rolled-back' : 'applied';
-  if (o?.kind === 'error' && lostConnection(undefined, message)) {
-    const command = isInPlace(step) ? 'rollback' : 'resolve';
+  // Reached only when the row read back is not in the expected state: "not marked" is checked.
+  if (message !== undefined && lostConnection(undefined, message)) {
+    const again = isInPlace(step)
+      ? `hotfix rollback ${ctx.hotfix} --env ${ctx.env}`
+      : `hotfix resolve ${ctx.hotfix} --env ${ctx.env}${action === 'rolled-back' ? ' --rolled-back' : ''}`;
     return infraError(
       'DB_CONNECTION_LOST',
-      `The connection to ${ctx.env} was lost while prisma migrate resolve --${action} ran (the session was terminated or the server went down): ${target} is not marked ${action} (checked in _prisma_migrations)${isInPlace(step) ? `, and nothing of ${ctx.migration} is left` : ''}. Prisma said: ${message!
-        .split('\n')
-        .find((l) => LOST_WORDS.test(l))
-        ?.trim()}`,
-      {
-        hint: `Once the database is back, run the same command again: hotfix ${command} ${ctx.hotfix} --env ${ctx.env}`,
-      },
+      `The connection to ${ctx.env} was lost while prisma migrate resolve --${action} ran (the session was terminated or the server went down): ${target} is not marked ${action} (checked in _prisma_migrations)${isInPlace(step) ? `, and nothing of ${ctx.migration} is left` : ''}. Prisma said: ${lostLine(message)}`,
+      { hint: `Once the database is back, run the same command again: ${again}` },
     );
   }
   if (isInPlace(step)) {

@@ -48,7 +48,8 @@ describe.sequential('P3018 mid-file (PostgreSQL)', () => {
       { object: 'column "User"."atomic_flag"', change: 'adds', statement: 1, present: false },
     ]);
     // Nothing stayed, so the down.sql's DROP COLUMN (which would fail) is not run.
-    expect((doc.steps ?? []).filter((st: { run: boolean }) => st.run)).toEqual([]);
+    expect(Array.isArray(doc.steps)).toBe(true);
+    expect(doc.steps.filter((st: { run: boolean }) => st.run)).toEqual([]);
     expect(await rowsOf(migration)).toEqual(['rolled-back']);
     expect(outcomes('atomic').at(-1)).toMatch(/^rolled-back:ok$/);
     expect(git(s.project.dir, 'status', '--porcelain')).toBe('');

@@ -1,0 +1,27 @@
+/** PostgreSQL error classes a step reacts to, shared by the drivers and the step messages. */
+
+/** lock_timeout (lock_not_available) and statement_timeout (query_canceled). */
+const TIMEOUT_CODES = new Set(['55P03', '57014']);
+/** The session ended under it: terminated, server shut down or crashed, connection failure. */
+const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08006', '08003', '08000']);
+
+/** A failure that rolls the whole file back (one implicit transaction) and is worth a retry. */
+export const isTimeoutCode = (code: string | undefined) =>
+  code !== undefined && (TIMEOUT_CODES.has(code) || LOST_CODES.has(code));
+
+/** The session ended under the step (not its own timeout). */
+export const isLostCode = (code: string | undefined) => code !== undefined && LOST_CODES.has(code);
+
+/** The same, in the words of node-postgres or of Prisma (P1017) when there is no SQLSTATE. */
+const LOST_WORDS =
+  /terminating connection|server closed the connection|server has closed the connection|connection terminated|ECONNRESET|connection reset|Connection lost/i;
+
+export const lostConnection = (code: string | undefined, message: string | undefined) =>
+  isLostCode(code) || (message !== undefined && LOST_WORDS.test(message));
+
+/** The line of a tool's output that says the connection was lost. */
+export const lostLine = (message: string) =>
+  message
+    .split('\n')
+    .find((l) => LOST_WORDS.test(l))
+    ?.trim();
