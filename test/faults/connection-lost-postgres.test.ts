@@ -5,23 +5,10 @@
 // session running down.sql in an in-place rollback of a failed migration.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pgColumns, pgQuery, prismaMigrations, rowStates } from '../support/db.js';
+import { pgColumns, pgQuery, rowStates, waitingPid } from '../support/db.js';
 import { git } from '../support/git.js';
 import { AS_IS, ledgerEvents, runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
-
-/** The pid of the session waiting on a lock in `url`'s database. */
-async function waitingPid(url: string): Promise<number> {
-  for (let i = 0; i < 300; i++) {
-    const rows = await pgQuery<{ pid: number }>(
-      url,
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    if (rows[0]) return rows[0].pid;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no session ever waited on the lock');
-}
 
 /** Runs hotfix while `lock` holds a table lock, and ends hotfix's waiting session from the server. */
 async function terminatedWhileWaiting(
@@ -43,6 +30,25 @@ async function terminatedWhileWaiting(
     await holder.query('ROLLBACK').catch(() => undefined);
     await holder.end();
   }
+}
+
+/**
+ * The run that lost its connection: exit 4 DB_CONNECTION_LOST saying `says`, no "bug", no `done`
+ * outcome of hotfix `name` in its ledger, and the tree clean.
+ */
+function expectLostNotDone(
+  s: TwoEnvProject,
+  r: { exitCode?: number | undefined; stdout: string; stderr: string },
+  says: string,
+  name: string,
+  done: string,
+): void {
+  expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
+  expect(r.stderr).toContain('DB_CONNECTION_LOST');
+  expect(r.stderr).toContain(says);
+  expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+  expect(ledgerEvents(s, name).filter((e) => e.type === done && e.outcome === 'ok')).toEqual([]);
+  expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
 }
 
 describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
@@ -71,18 +77,11 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
       '--env',
       'staging',
     ]);
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
-    expect(r.stderr).toContain('DB_CONNECTION_LOST');
-    expect(r.stderr).toContain('nothing of it was applied');
-    expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+    expectLostNotDone(s, r, 'nothing of it was applied', 'lost', 'deployed');
     expect(await pgColumns(s.stagingUrl, 'User')).not.toContain('lost');
-    const done = ledgerEvents(s, 'lost').filter((e) => e.type === 'deployed' && e.outcome === 'ok');
-    expect(done).toEqual([]);
-    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
 
     // Its FAILED row is settled already: a plain retry works.
-    const rows = (await prismaMigrations(s.stagingUrl)).filter((m) => m.migration_name === migration);
-    expect(rows.map((m) => m.rolled_back)).toEqual([true]);
+    expect(await rowStates(s.stagingUrl, migration)).toEqual(['rolled-back']);
     const next = await runHotfix(s.project.dir, ['deploy', 'lost', '--env', 'staging'], s.env);
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
     expect(await pgColumns(s.stagingUrl, 'User')).toContain('lost');
@@ -95,14 +94,8 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
       '--env',
       'staging',
     ]);
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
-    expect(r.stderr).toContain('DB_CONNECTION_LOST');
-    expect(r.stderr).toContain('hotfix rollback lost --env staging');
-    expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+    expectLostNotDone(s, r, 'hotfix rollback lost --env staging', 'lost', 'rolled-forward');
     expect(await pgColumns(s.stagingUrl, 'User')).toContain('lost');
-    const done = ledgerEvents(s, 'lost').filter((e) => e.type === 'rolled-forward' && e.outcome === 'ok');
-    expect(done).toEqual([]);
-    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
 
     const next = await runHotfix(s.project.dir, ['rollback', 'lost', '--env', 'staging'], s.env);
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
@@ -135,14 +128,8 @@ describe.sequential('the connection is lost during resolve and an in-place rollb
       'LOCK TABLE "_prisma_migrations" IN EXCLUSIVE MODE',
       ['resolve', 'by-hand', '--env', 'staging'],
     );
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
-    expect(r.stderr).toContain('DB_CONNECTION_LOST');
-    expect(r.stderr).toContain('hotfix resolve by-hand --env staging');
-    expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+    expectLostNotDone(s, r, 'hotfix resolve by-hand --env staging', 'by-hand', 'resolved');
     expect(await rowStates(s.stagingUrl, migration)).toEqual([]);
-    const done = ledgerEvents(s, 'by-hand').filter((e) => e.type === 'resolved' && e.outcome === 'ok');
-    expect(done).toEqual([]);
-    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
 
     const next = await runHotfix(s.project.dir, ['resolve', 'by-hand', '--env', 'staging'], s.env);
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
@@ -170,15 +157,9 @@ describe.sequential('the connection is lost during resolve and an in-place rollb
       '--lock-timeout',
       '60s',
     ]);
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(4);
-    expect(r.stderr).toContain('DB_CONNECTION_LOST');
-    expect(r.stderr).toContain('hotfix rollback half --env staging');
-    expect(r.stderr).not.toMatch(/bug|Unexpected/i);
+    expectLostNotDone(s, r, 'hotfix rollback half --env staging', 'half', 'rolled-back');
     expect(await pgColumns(s.stagingUrl, 'Post')).toContain('half');
     expect(await rowStates(s.stagingUrl, migration)).toEqual(['failed']);
-    const done = ledgerEvents(s, 'half').filter((e) => e.type === 'rolled-back' && e.outcome === 'ok');
-    expect(done).toEqual([]);
-    expect(git(s.project.dir, 'status', '--porcelain')).toBe('');
 
     const next = await runHotfix(s.project.dir, ['rollback', 'half', '--env', 'staging'], s.env);
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);

@@ -5,24 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pgQuery, prismaMigrations } from '../support/db.js';
+import { pgQuery, prismaMigrations, waitingPid } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
 import { atTerminal } from '../support/terminal.js';
-
-/** Waits until a session of `url`'s database is blocked on a lock (prisma's ALTER TABLE). */
-async function waitForLockWait(url: string): Promise<undefined> {
-  for (let i = 0; i < 300; i++) {
-    const rows = await pgQuery(
-      url,
-      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    if (rows.length > 0) return undefined;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no session ever waited on the lock');
-}
 
 describe.sequential('interrupts (PostgreSQL)', () => {
   let s: TwoEnvProject;
@@ -70,7 +57,7 @@ describe.sequential('interrupts (PostgreSQL)', () => {
         await holder.query('BEGIN');
         await holder.query('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE');
         const child = startHotfix(s.project.dir, ['deploy', 'user-flag', '--env', 'staging'], s.env);
-        await waitForLockWait(s.stagingUrl);
+        await waitingPid(s.stagingUrl);
         child.kill(signal);
         const r = await child;
         expect(r.exitCode, String(r.stderr)).toBe(code);

@@ -6,7 +6,7 @@
 // (exit 4) and record nothing; once it ends, the next run records what it did.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pgColumns, pgQuery, rowStates } from '../support/db.js';
+import { pgColumns, pgQuery, rowStates, waitingPid } from '../support/db.js';
 import { git } from '../support/git.js';
 import { ledgerEvents, runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
 import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
@@ -55,13 +55,7 @@ describe.sequential('hotfix killed while prisma runs (PostgreSQL)', () => {
       await holder.query('BEGIN');
       await holder.query(lock);
       const child = startHotfix(s.project.dir, args, s.env);
-      await until('prisma waits on the lock', async () => {
-        const waiting = await pgQuery(
-          s.stagingUrl,
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        return waiting.length > 0;
-      });
+      await waitingPid(s.stagingUrl);
       child.kill('SIGKILL');
       const killed = await child;
       expect(killed.signal).toBe('SIGKILL');

@@ -197,6 +197,19 @@ export async function prismaMigrations(url: string): Promise<MigrationRow[]> {
   }));
 }
 
+/** The pid of a session of `url`'s database that waits on a lock (e.g. prisma's ALTER TABLE). */
+export async function waitingPid(url: string): Promise<number> {
+  for (let i = 0; i < 300; i++) {
+    const rows = await pgQuery<{ pid: number }>(
+      url,
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (rows[0]) return rows[0].pid;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no session ever waited on the lock');
+}
+
 /**
  * The states of `migration`'s rows, oldest first: rolled-back, applied, or failed (no finished_at:
  * a failed migration, or one still running).
