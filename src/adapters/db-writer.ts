@@ -3,7 +3,7 @@ import pg from 'pg';
 import { ownSessionName } from './interrupt.js';
 import { objectKey, type DbObject } from '../core/sql/objects.js';
 import { connectError } from '../core/connect-cause.js';
-import { lostConnection } from '../core/db-codes.js';
+import { errorParts, lostConnection } from '../core/db-codes.js';
 import { infraError, isHotfixError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
 import { openDbReader } from './db-reader.js';
@@ -66,13 +66,11 @@ function segments(steps: WriteStep[]): WriteStep[][] {
 const compact = (duration: string) => duration.replace(/\s+/g, '');
 
 function failure(step: WriteStep, error: unknown, atCommit = false): WriteFailure {
-  const e = error as { code?: unknown; message?: unknown };
   return {
     ...(step.concurrent ? { concurrent: true } : {}),
     ...(atCommit ? { atCommit: true } : {}),
     index: step.index,
-    code: typeof e.code === 'string' ? e.code : undefined,
-    message: typeof e.message === 'string' ? e.message : String(error),
+    ...errorParts(error),
   };
 }
 
@@ -139,12 +137,11 @@ export async function runStatements(
     } catch (cause) {
       // Before any statement ran (Prisma's lock, search_path): the session ended, or refused.
       if (isHotfixError(cause)) throw cause;
-      const e = cause as { code?: unknown; message?: unknown };
-      const code = typeof e.code === 'string' ? e.code : undefined;
-      const lost = lostConnection(code, typeof e.message === 'string' ? e.message : undefined);
+      const { code, message } = errorParts(cause);
+      const lost = lostConnection(code, message);
       throw infraError(
         lost ? 'DB_CONNECTION_LOST' : 'DB_QUERY_FAILED',
-        `${lost ? `The connection to ${target.env.name} was lost` : `A setup query failed on ${target.env.name}`} before any statement ran${code ? ` (${code})` : ''}: ${e.message as string}. Nothing was run.`,
+        `${lost ? `The connection to ${target.env.name} was lost` : `A setup query failed on ${target.env.name}`} before any statement ran${code ? ` (${code})` : ''}: ${message}. Nothing was run.`,
         { hint: 'Once the database is back, run the same command again.', cause },
       );
     } finally {

@@ -1,3 +1,4 @@
+import { errorParts } from '../core/db-codes.js';
 import type { Target } from '../core/target.js';
 import { openDbReader } from './db-reader.js';
 
@@ -34,15 +35,7 @@ export async function runVerifyQueries(
         const rows = await reader.query<Record<string, unknown>>(query);
         out.push({ query, rows: rows.slice(0, SHOWN_ROWS).map(plain) });
       } catch (cause) {
-        const e = cause as { code?: unknown; message?: unknown };
-        out.push({
-          query,
-          rows: [],
-          error: {
-            code: typeof e.code === 'string' ? e.code : undefined,
-            message: typeof e.message === 'string' ? e.message : String(cause),
-          },
-        });
+        out.push({ query, rows: [], error: errorParts(cause) });
         break; // the transaction is aborted: later queries would only repeat the error
       }
     }

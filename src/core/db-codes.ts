@@ -9,6 +9,9 @@ const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08006', '08003', '08000'
 export const isTimeoutCode = (code: string | undefined) =>
   code !== undefined && (TIMEOUT_CODES.has(code) || LOST_CODES.has(code));
 
+/** Stopped by its own lock_timeout or statement_timeout. */
+export const isOwnTimeoutCode = (code: string | undefined) => code !== undefined && TIMEOUT_CODES.has(code);
+
 /** The session ended under the step (not its own timeout). */
 export const isLostCode = (code: string | undefined) => code !== undefined && LOST_CODES.has(code);
 
@@ -25,3 +28,12 @@ export const lostLine = (message: string) =>
     .split('\n')
     .find((l) => LOST_WORDS.test(l))
     ?.trim();
+
+/** A driver error's SQLSTATE and message. */
+export function errorParts(error: unknown): { code: string | undefined; message: string } {
+  const e = error as { code?: unknown; message?: unknown };
+  return {
+    code: typeof e.code === 'string' ? e.code : undefined,
+    message: typeof e.message === 'string' ? e.message : String(error),
+  };
+}

@@ -11,8 +11,6 @@ import { loadParser } from '../core/sql/parser.js';
 import { tablesOf } from '../core/sql/tables.js';
 import type { Session } from './session.js';
 
-export { isLostCode, isTimeoutCode } from '../core/db-codes.js';
-
 export interface TimeoutSettled {
   details: Record<string, unknown>;
   error: HotfixError;

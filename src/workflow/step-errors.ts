@@ -3,7 +3,7 @@ import { findingsError, HotfixError, infraError } from '../core/errors.js';
 import type { WriteFailure } from '../adapters/db-writer.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
 import type { Step } from '../core/plan/types.js';
-import { lostConnection, lostLine } from '../core/db-codes.js';
+import { isOwnTimeoutCode, lostConnection, lostLine } from '../core/db-codes.js';
 
 /**
  * What a recorded step says when it stops: one sentence per action and outcome, naming what
@@ -117,7 +117,7 @@ export function downSqlFailure(
   f: WriteFailure,
   committed: number[],
 ): { details: Record<string, unknown>; commit: string; error: HotfixError } {
-  const timeout = f.code === '55P03' || f.code === '57014' || /SQLITE_BUSY/.test(f.code ?? '');
+  const timeout = isOwnTimeoutCode(f.code) || /SQLITE_BUSY/.test(f.code ?? '');
   const lost = lostConnection(f.code, f.message);
   const before =
     committed.length > 0

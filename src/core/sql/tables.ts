@@ -2,9 +2,9 @@ import { isParserLoaded, parsePg } from './parser.js';
 
 /**
  * The tables a migration names, without schema (as pg_class.relname): shown before a protected
- * deploy, and asked about when a lock timed out. PostgreSQL's parser gives them exactly (every
- * RangeVar but a WITH query's own name); SQL it cannot parse (another dialect, or the parser not
- * loaded) falls back to the keywords before a table's name.
+ * deploy, and asked about when a lock timed out. PostgreSQL's parser gives them (RangeVars and
+ * DROP TABLE's names; DO and function bodies, strings to it, by keywords); SQL it cannot parse
+ * (another dialect, or the parser not loaded) falls back to the keywords before a table's name.
  */
 export function tablesOf(sql: string): string[] {
   if (isParserLoaded()) {
