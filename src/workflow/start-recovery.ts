@@ -54,14 +54,13 @@ export async function interruptedStart(
     `git branch -d ${current}`,
   ].join(' && ');
   const others = left.filter((p) => !ours.includes(p));
-  const holds =
-    (ours.length > 0 ? `its files uncommitted (${ours.join(', ')})` : 'no files of it yet') +
-    (others.length > 0 ? `; other changes in the tree stay as they are (${others.join(', ')})` : '');
+  const holds = ours.length > 0 ? `its files uncommitted (${ours.join(', ')})` : 'no files of it yet';
+  const stay = others.length > 0 ? ` Other changes in the tree stay as they are (${others.join(', ')}).` : '';
   throw usageError(
     'START_INTERRUPTED',
     whole
-      ? `An earlier hotfix start ${name} was interrupted before its commit: branch ${current} holds ${holds}.`
-      : `An earlier hotfix start ${name} was interrupted before it wrote its ledger: branch ${current} holds ${holds}, not a whole hotfix.`,
+      ? `An earlier hotfix start ${name} was interrupted before its commit: branch ${current} holds ${holds}.${stay}`
+      : `An earlier hotfix start ${name} was interrupted before it wrote its ledger: branch ${current} holds ${holds}, not a whole hotfix.${stay}`,
     {
       hint: whole
         ? `To keep it: git add -- ${left.join(' ')} && git commit -m "hotfix(${name}): start" -- ${left.join(' ')}. To drop it and start again: ${dropIt}`

@@ -75,7 +75,7 @@ describe.sequential('start killed before its commit', () => {
       expect(next.stderr).toContain(
         `An earlier hotfix start ${name} was interrupted before it wrote its ledger`,
       );
-      expect(next.stderr).toContain('other changes in the tree stay as they are (notes.txt)');
+      expect(next.stderr).toContain('Other changes in the tree stay as they are (notes.txt).');
       expect(next.stderr).not.toContain('To keep it');
       const drop = /What to do: To drop it and start again: (.*)\n/.exec(next.stderr)![1]!;
       expect(drop).not.toContain('notes.txt');
