@@ -111,7 +111,8 @@ describe.sequential('hotfix killed while prisma runs (PostgreSQL)', () => {
     let revert = '';
     await killedWhilePrismaWaits(
       'LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE',
-      ['rollback', 'inflight', '--env', 'staging'],
+      // The revert's own lock_timeout must outlast the checks below, or prisma stops by itself.
+      ['rollback', 'inflight', '--env', 'staging', '--lock-timeout', '60s'],
       async () => {
         const intent = ledgerEvents(s, 'inflight').at(-1);
         expect(intent).toMatchObject({ type: 'intent' });

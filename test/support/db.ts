@@ -199,7 +199,8 @@ export async function prismaMigrations(url: string): Promise<MigrationRow[]> {
 
 /** The pid of a session of `url`'s database that waits on a lock (e.g. prisma's ALTER TABLE). */
 export async function waitingPid(url: string): Promise<number> {
-  for (let i = 0; i < 300; i++) {
+  // Generous: before its prisma runs, a resolve's proof check can take tens of seconds on a busy machine.
+  for (const deadline = Date.now() + 90_000; Date.now() < deadline;) {
     const rows = await pgQuery<{ pid: number }>(
       url,
       `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
