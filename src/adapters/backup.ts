@@ -1,4 +1,4 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { restoreSql, type BackupItem } from '../core/backup.js';
 import { infraError, isHotfixError, usageError } from '../core/errors.js';
@@ -22,11 +22,25 @@ export interface Saved {
   restoreFile: string;
 }
 
-/** A backup holds production data: the folder ignores itself, so no `git add -A` commits it. */
+/**
+ * A backup holds production data: only its owner may read it (folders 0700, files 0600, also
+ * folders an older version made 0755), and the folder ignores itself, so no `git add -A`
+ * commits it.
+ */
 async function prepare(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
   const root = path.dirname(path.dirname(dir)); // .hotfix/backups
-  await writeFile(path.join(root, '.gitignore'), '# Production data: never committed.\n*\n');
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+  for (const d of [root, path.dirname(dir), dir]) await chmod(d, PRIVATE_DIR);
+  await writePrivate(path.join(root, '.gitignore'), '# Production data: never committed.\n*\n');
+}
+
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/** Written 0600 from the first byte (and made so if it existed). */
+async function writePrivate(file: string, text: string): Promise<void> {
+  await writeFile(file, text, { mode: PRIVATE_FILE });
+  await chmod(file, PRIVATE_FILE);
 }
 
 /**
@@ -39,6 +53,7 @@ export async function takeBackup(target: Target, items: readonly BackupItem[], d
   if (target.provider === 'sqlite') {
     const copy = path.join(dir, path.basename(target.sqliteFile!));
     await copyFile(target.sqliteFile!, copy);
+    await chmod(copy, PRIVATE_FILE);
     return { dir, items: [], restoreFile: copy };
   }
   if (target.provider !== 'postgresql') {
@@ -75,7 +90,7 @@ export async function takeBackup(target: Target, items: readonly BackupItem[], d
       );
       const json = rows[0]?.json ?? '[]';
       const file = `${k + 1}-${item.table}${item.column ? `-${item.column}` : ''}.json`;
-      await writeFile(path.join(dir, file), json);
+      await writePrivate(path.join(dir, file), json);
       const columns = await reader.query<{ name: string }>(
         `SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
         [table],
@@ -108,7 +123,7 @@ export async function takeBackup(target: Target, items: readonly BackupItem[], d
     await reader.close();
   }
   const restoreFile = path.join(dir, 'restore.sql');
-  await writeFile(restoreFile, restore);
+  await writePrivate(restoreFile, restore);
   return { dir, items: saved, restoreFile };
 }
 

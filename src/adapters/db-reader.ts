@@ -24,7 +24,49 @@ export interface DbReader {
   lockHolders(tables: readonly string[]): Promise<string[]>;
   /** A read-only query for checks (catalog lookups). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * A verify.sql query, counted by the database: how many rows it returns, the primary-key
+   * values of the first `limit` (see core/verify-rows.ts), and those rows themselves, which the
+   * caller hands only to --show-rows at a terminal.
+   */
+  countedQuery(sql: string, limit: number): Promise<CountedRows>;
   close(): Promise<void>;
+}
+
+export interface CountedRows {
+  total: number;
+  keyColumns: string[] | null;
+  keys: string[];
+  columns: string[];
+  /** The first `limit` rows, as arrays in `columns` order. */
+  sample: unknown[][];
+}
+
+/** `SELECT` wrapped so the database counts it and only `limit` rows travel (newlines: a trailing `--` comment). */
+const counted = (sql: string, limit: number) =>
+  `SELECT hotfix_verify.*, count(*) OVER () AS "hotfix:total" FROM (\n${sql.trim().replace(/;\s*$/, '')}\n) AS hotfix_verify LIMIT ${limit}`;
+
+/** A key value as text (dates as ISO, composite keys as a tuple). */
+function keyText(values: unknown[]): string {
+  const one = (v: unknown) =>
+    v instanceof Date ? v.toISOString() : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  return values.length === 1 ? one(values[0]) : `(${values.map(one).join(', ')})`;
+}
+
+/** The rows of a counted query, the total dropped from each; keys from `keyIndexes` when there are. */
+function countedRows(
+  columns: string[],
+  rows: unknown[][],
+  total: number,
+  key: { columns: string[]; indexes: number[] } | null,
+): CountedRows {
+  return {
+    total,
+    keyColumns: key?.columns ?? null,
+    keys: rows.map((r, i) => (key ? keyText(key.indexes.map((k) => r[k])) : String(i + 1))),
+    columns,
+    sample: rows,
+  };
 }
 
 const SELECT_MIGRATIONS = `SELECT id, migration_name, checksum, started_at, finished_at, rolled_back_at, applied_steps_count, logs
@@ -119,6 +161,50 @@ export async function openDbReader(target: Target): Promise<DbReader> {
         );
       },
       query,
+      countedQuery: async (sql, limit) => {
+        type Res = { fields: { name: string; tableID: number; columnID: number }[]; rows: unknown[][] };
+        let res: Res;
+        let wrapped = true;
+        await client.query('SAVEPOINT hotfix_verify');
+        try {
+          res = await client.query({ text: counted(sql, limit), rowMode: 'array' });
+          await client.query('RELEASE SAVEPOINT hotfix_verify');
+        } catch (error) {
+          // SQL that cannot be a subquery (a syntax error only there): run it as written.
+          if ((error as { code?: string }).code !== '42601') throw error;
+          await client.query('ROLLBACK TO SAVEPOINT hotfix_verify');
+          res = await client.query({ text: sql, rowMode: 'array' });
+          wrapped = false;
+        }
+        const fields = wrapped ? res.fields.slice(0, -1) : res.fields;
+        const total = wrapped ? Number(res.rows[0]?.at(-1) ?? 0) : res.rows.length;
+        const rows = res.rows.slice(0, limit).map((r) => (wrapped ? r.slice(0, -1) : r));
+        // PostgreSQL names each result column's table and column, through subqueries and CTEs:
+        // the first table whose whole primary key is in the result gives the keys.
+        const tables = [...new Set(fields.map((f) => f.tableID).filter((t) => t > 0))];
+        const pks =
+          tables.length === 0
+            ? []
+            : await query<{ t: number; cols: number[] }>(
+                'SELECT indrelid::int AS t, indkey::int2[] AS cols FROM pg_index WHERE indisprimary AND indrelid = ANY($1::oid[])',
+                [tables],
+              );
+        let key: { columns: string[]; indexes: number[] } | null = null;
+        for (const t of tables) {
+          const cols = pks.find((p) => p.t === t)?.cols;
+          const indexes = cols?.map((c) => fields.findIndex((f) => f.tableID === t && f.columnID === c));
+          if (cols && indexes && indexes.every((i) => i >= 0)) {
+            key = { columns: indexes.map((i) => fields[i]!.name), indexes };
+            break;
+          }
+        }
+        return countedRows(
+          fields.map((f) => f.name),
+          rows,
+          total,
+          key,
+        );
+      },
       close: () => client.end(),
     };
   }
@@ -159,6 +245,24 @@ export async function openDbReader(target: Target): Promise<DbReader> {
       migrateLockHolder: () => Promise.resolve(undefined),
       lockHolders: () => Promise.resolve([]),
       query,
+      countedQuery: async (sql, limit) => {
+        const res = await client.execute(counted(sql, limit));
+        const columns = res.columns.slice(0, -1);
+        const rows = res.rows.map((r) => columns.map((_, i) => r[i]));
+        const total = Number(res.rows[0]?.[columns.length] ?? 0);
+        // SQLite does not say which table a column came from: the query's first table, when the
+        // result has every column of its primary key.
+        const table = /\bFROM\s+(?:"((?:[^"]|"")+)"|`([^`]+)`|([A-Za-z_][\w$]*))/i.exec(sql);
+        const name = table ? (table[1]?.replaceAll('""', '"') ?? table[2] ?? table[3]!) : undefined;
+        const info = name
+          ? await query<{ name: string; pk: number }>(`SELECT name, pk FROM pragma_table_info(?)`, [name])
+          : [];
+        const pk = info.filter((c) => Number(c.pk) > 0).sort((a, b) => Number(a.pk) - Number(b.pk));
+        const indexes = pk.map((c) => columns.indexOf(c.name));
+        const key =
+          pk.length > 0 && indexes.every((i) => i >= 0) ? { columns: pk.map((c) => c.name), indexes } : null;
+        return countedRows(columns, rows, total, key);
+      },
       close: () => Promise.resolve(client.close()),
     };
   }
@@ -193,6 +297,17 @@ export async function openDbReader(target: Target): Promise<DbReader> {
     },
     lockHolders: () => Promise.resolve([]),
     query,
+    countedQuery: async (sql, limit) => {
+      // Counted as it runs (MySQL names no key through a query): row numbers only.
+      const [rows, fields] = await connection.query({ sql, rowsAsArray: true });
+      const all = rows as unknown[][];
+      return countedRows(
+        (fields ?? []).map((f) => f.name),
+        all.slice(0, limit),
+        all.length,
+        null,
+      );
+    },
     close: () => connection.end(),
   };
 }

@@ -2,10 +2,11 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Exec } from '../adapters/exec.js';
+import type { ShowRows } from '../adapters/verify-runner.js';
 import type { Deps } from '../workflow/deps.js';
 import { cwdMissingError, ExitCode, HotfixError, isHotfixError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
-import { errorJson, makeChalk, renderError } from '../ui/output.js';
+import { errorJson, makeChalk, renderError, rowsTable } from '../ui/output.js';
 import { addHelp, PROGRAM_HELP } from './help.js';
 import type { CliKit } from './kit.js';
 import { helpPointer, requestedFormat, usageFailure, type OutputFormat } from './usage.js';
@@ -59,6 +60,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let format: OutputFormat = requestedFormat(argv);
   // The subcommand whose parsing failed, for the help a usage error points to.
   let failedCommand: string | undefined;
+  // --show-rows, read before the action runs (deploy, resolve, verify have it).
+  let showRowsAsked = false;
   const cwdOption = () => program.opts<{ cwd?: string }>().cwd;
   const projectDir = () => {
     const dir = cwdOption();
@@ -90,8 +93,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     })
     // Before the action runs, so that an error it throws prints in the asked format too.
     .hook('preAction', async (_program, command) => {
-      const opts = command.opts<{ json?: boolean; format?: OutputFormat }>();
+      const opts = command.opts<{ json?: boolean; format?: OutputFormat; showRows?: boolean }>();
       format = opts.json === true ? 'json' : (opts.format ?? 'text');
+      showRowsAsked = opts.showRows === true;
       // Every command runs in this folder: a typo in -C is a usage error whatever the command.
       if (cwdOption() === undefined) return;
       const found = await stat(projectDir()).catch(() => undefined);
@@ -115,6 +119,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           ? async (label, fn) =>
               (await import('./task.js')).runTask(process.stderr, redact(label, secrets), fn)
           : undefined,
+      showRows: showRows(),
       // Only a person at a terminal can confirm; CI (no TTY, or CI set) must pass --yes.
       confirm:
         io.stdin?.isTTY && io.stderr.isTTY && !io.env.CI
@@ -137,6 +142,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             }
           : undefined,
     };
+  };
+
+  /**
+   * Row values go to a person's terminal and nowhere else: not stdout (a pipe, a --json
+   * document), not CI logs. Asked for elsewhere, the person is told why nothing is shown.
+   */
+  const showRows = (): ShowRows | undefined => {
+    if (!showRowsAsked) return undefined;
+    if (!io.stderr.isTTY || io.env.CI) {
+      err(
+        `${chalkErr.dim('--show-rows: row values are shown only at a terminal, never in CI or a pipe; counts and keys are below.')}\n`,
+      );
+      return undefined;
+    }
+    return (query, columns, rows) => err(`${chalkErr.dim(rowsTable(query, columns, rows))}\n`);
   };
 
   const kit: CliKit = {

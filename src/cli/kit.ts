@@ -36,5 +36,9 @@ export function envOptions(cmd: Command): Command {
     .option('--reason <text>', 'why, recorded in the ledger')
     .option('-y, --yes', 'confirm a protected environment without a prompt (required without a terminal)')
     .option('--no-commit', 'leave the ledger change staged instead of committing it')
-    .option('--json', 'print one JSON document on stdout');
+    .option('--json', 'print one JSON document on stdout')
+    .option('--show-rows', SHOW_ROWS_HELP);
 }
+
+export const SHOW_ROWS_HELP =
+  'print the rows verify.sql finds, at a terminal only (never in CI, --json or the ledger, which get counts and keys)';

@@ -3,7 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import { addHelp, EXIT_LEDGER } from './help.js';
-import type { CliKit } from './kit.js';
+import { SHOW_ROWS_HELP, type CliKit } from './kit.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -55,6 +55,7 @@ export function register(program: Command, kit: CliKit): void {
         .default('text'),
     )
     .option('--json', 'the same as --format json')
+    .option('--show-rows', SHOW_ROWS_HELP)
     .action(async (opts: VerifyOptions) => {
       const format = formatOf(opts);
       const [{ verify }, ui, ci] = await Promise.all([

@@ -7,7 +7,7 @@ import type { DownState, RowCount } from '../core/plan/confirm-summary.js';
 import { scanSql } from '../core/sql/lexer.js';
 import { isDownTemplate } from '../core/templates.js';
 import { countQueryFor } from '../core/verify-sql.js';
-import { runVerifyQueries } from '../adapters/verify-runner.js';
+import { readOnlyCount } from '../adapters/verify-runner.js';
 import { relativeTo } from '../core/text.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
@@ -140,8 +140,8 @@ async function countRows(s: Session, pending: { migration: string; sql: string }
       const statement = m.sql.slice(st.start, st.end).trim();
       const query = countQueryFor(statement);
       if (!query) continue;
-      const [result] = await runVerifyQueries(s.target, [query], COUNT_TIMEOUT_MS).catch(() => []);
-      const n = result?.rows[0] ? Number(Object.values(result.rows[0])[0]) : Number.NaN;
+      const result = await readOnlyCount(s.target, query, COUNT_TIMEOUT_MS).catch(() => undefined);
+      const n = result && 'n' in result ? result.n : Number.NaN;
       out.push(
         Number.isFinite(n)
           ? { migration: m.migration, statement, rows: n }
@@ -149,7 +149,10 @@ async function countRows(s: Session, pending: { migration: string; sql: string }
               migration: m.migration,
               statement,
               rows: null,
-              note: result?.error?.code === '57014' ? 'could not count in 5 s' : 'could not count',
+              note:
+                result && 'error' in result && result.error.code === '57014'
+                  ? 'could not count in 5 s'
+                  : 'could not count',
             },
       );
     }

@@ -101,6 +101,7 @@ interface Context {
   folders: MigrationFolder[];
   hotfixes: Hotfix[];
   prisma: () => Promise<Prisma>;
+  showRows: Deps['showRows'];
 }
 
 /**
@@ -132,6 +133,7 @@ export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResu
     migrationsDir,
     folders: await readMigrationFolders(migrationsDir),
     hotfixes: entries.map((entry) => ({ entry, state: deriveState(entry.file) })),
+    showRows: deps.showRows,
     // Opened once, on first use: offline runs never look for prisma.
     prisma: () => (prisma ??= openPrisma(projectRoot, config.schema, deps.exec, git.root)),
   };

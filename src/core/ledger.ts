@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ledgerError } from './errors.js';
+import { validateHotfixName } from './names.js';
 
 /** Bump only with a migration path: older tools refuse newer files rather than misread them. */
 export const LEDGER_SCHEMA_VERSION = 1;
@@ -119,16 +120,55 @@ export function parseLedger(text: string, where: string): LedgerFile {
     );
   }
   const parsed = ledgerFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
+  const issues = parsed.success
+    ? namesIssues(parsed.data)
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  if (!parsed.success || issues.length > 0) {
     throw ledgerError('LEDGER_INVALID', `Ledger ${where} is invalid: ${issues.join('; ')}`, {
       hint,
       details: { path: where, issues },
     });
   }
-  return parsed.data;
+  // Text from a ledger is printed (status, report, checklists): a terminal never gets its
+  // escape sequences. The next event written saves the cleaned text with it.
+  return plainText(parsed.data);
+}
+
+/**
+ * A ledger names paths (the hotfix's branch and ledger file, its migration folders): a name a
+ * command would refuse on input is refused when read, so a crafted file cannot point elsewhere.
+ */
+function namesIssues(file: LedgerFile): string[] {
+  const issues: string[] = [];
+  try {
+    validateHotfixName(file.name);
+  } catch (error) {
+    issues.push(`name: ${(error as Error).message}`);
+  }
+  const folder = (m: string | undefined, where: string) => {
+    if (m !== undefined && !SAFE_FOLDER.test(m))
+      issues.push(`${where}: ${JSON.stringify(m)} is not a migration folder name`);
+  };
+  folder(file.migration, 'migration');
+  file.events.forEach((e, i) => folder(e.migration, `events.${i}.migration`));
+  return issues;
+}
+
+/** One folder of the migrations directory: no separator, no `..`, no control character. */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const SAFE_FOLDER = /^(?!.*\.\.)[^/\\\u0000-\u001f]+$/;
+
+/** C0/C1 control characters (but tab and newline) and bidirectional overrides. */
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+function plainText<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(CONTROL, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(plainText) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainText(v)])) as T;
+  }
+  return value;
 }
 
 export function serializeLedger(file: LedgerFile): string {

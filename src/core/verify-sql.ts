@@ -101,7 +101,7 @@ function deleteProof(sql: string, tokens: Token[]): string | undefined {
   let body = sql.slice(tokens[1].end, end).trim();
   if (using !== -1 && using < (returning === -1 ? Infinity : returning))
     body = `${sql.slice(tokens[1].end, tokens[using]!.start).trim()}, ${sql.slice(tokens[using]!.end, end).trim()}`;
-  return `SELECT * FROM ${body} LIMIT 10`;
+  return `SELECT * FROM ${body}`;
 }
 
 /**
@@ -132,7 +132,7 @@ function updateProof(sql: string, tokens: Token[]): string | undefined {
     from === -1 ? '' : `, ${sql.slice(tokens[from]!.end, where === -1 ? end : tokens[where]!.start).trim()}`;
   const cond = where === -1 ? '' : `(${sql.slice(tokens[where]!.end, end).trim()}) AND `;
   const differs = assignments.map((a) => `${a!.column} IS DISTINCT FROM (${a!.value})`).join(' OR ');
-  return `SELECT * FROM ${table}${fromText} WHERE ${cond}(${differs}) LIMIT 10`;
+  return `SELECT * FROM ${table}${fromText} WHERE ${cond}(${differs})`;
 }
 
 /** The top-level comma-separated parts between tokens[from] and offset `end`. */
@@ -190,7 +190,7 @@ export function countQueryFor(statement: string): string | undefined {
   const end = returning === -1 ? sql.length : tokens[returning]!.start;
   if (tokens[0]?.word === 'DELETE') {
     const select = deleteProof(sql, tokens);
-    return select?.replace(/^SELECT \* FROM /, 'SELECT count(*) AS n FROM ').replace(/ LIMIT 10$/, '');
+    return select?.replace(/^SELECT \* FROM /, 'SELECT count(*) AS n FROM ');
   }
   if (tokens[0]?.word !== 'UPDATE') return undefined;
   const set = at(tokens, 'SET');
@@ -247,7 +247,7 @@ export function verifyTemplate(name: string): string {
 -- A schema change needs none (the catalog check proves it); a data fix does, e.g. for
 --   DELETE FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post");
 -- the orphans that must be gone:
---   SELECT * FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post") LIMIT 10;
+--   SELECT * FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post");
 `;
 }
 

@@ -35,3 +35,25 @@ export function errorJson(error: HotfixError): Record<string, unknown> {
     exitCode: error.exitCode,
   };
 }
+
+/** --show-rows: the rows a verify.sql query found, as a small table for a person at a terminal. */
+export function rowsTable(query: string, columns: string[], rows: unknown[][]): string {
+  const text = (v: unknown) =>
+    (v instanceof Date
+      ? v.toISOString()
+      : typeof v === 'object' && v !== null
+        ? JSON.stringify(v)
+        : String(v)
+    )
+      // Control characters from the database never reach the terminal as such.
+      // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+      .slice(0, 60);
+  const cells = [columns.map(text), ...rows.map((r) => r.map(text))];
+  const width = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => `    ${r.map((c, i) => c.padEnd(width[i] ?? 0)).join(' | ')}`.trimEnd();
+  return [
+    `--show-rows (this terminal only): ${query.replace(/\s+/g, ' ').slice(0, 100)}`,
+    ...cells.map(line),
+  ].join('\n');
+}

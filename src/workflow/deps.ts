@@ -1,4 +1,5 @@
 import type { Exec } from '../adapters/exec.js';
+import type { ShowRows } from '../adapters/verify-runner.js';
 
 /** What commands get from the outside world; tests pass their own cwd, clock and env. */
 export interface Deps {
@@ -16,6 +17,11 @@ export interface Deps {
   forceUnlock?: boolean | undefined;
   /** --wait: seconds to wait for the repository lock another hotfix command holds. */
   waitSeconds?: number | undefined;
+  /**
+   * --show-rows at a terminal: prints the rows verify.sql found, for the person only. Absent
+   * everywhere else (CI, --json, no terminal): row values never enter a result or the ledger.
+   */
+  showRows?: ShowRows | undefined;
   /** Asks a person yes/no; absent when there is no terminal (CI), where --yes is required. */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
 }

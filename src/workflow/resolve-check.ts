@@ -47,7 +47,9 @@ export async function gatherCheckFacts(s: Session, state: DbMigrationState): Pro
     proofs.flatMap((p) => p.checks.map((c) => c.query)),
   );
   const [verifySqls, diff] = await Promise.all([
-    Promise.all(s.migrations.map((m) => verifySqlState(s.target, path.join(s.migrationsDir, m)))),
+    Promise.all(
+      s.migrations.map((m) => verifySqlState(s.target, path.join(s.migrationsDir, m), s.deps.showRows)),
+    ),
     prismaDiff(s, state),
   ]);
   return {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { readIfExists } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
 import type { LedgerEntry } from '../adapters/ledger-store.js';
+import type { ShowRows } from '../adapters/verify-runner.js';
 import { providerOf } from '../adapters/migration-lock.js';
 import type { HotfixConfig } from '../core/config.js';
 import type { HotfixState } from '../core/ledger.js';
@@ -9,7 +10,8 @@ import type { MigrationRow } from '../core/migration-state.js';
 import { migrationState } from '../core/migration-state.js';
 import type { Target } from '../core/target.js';
 import { isMigrationTemplate } from '../core/templates.js';
-import { oneLine, relativeTo } from '../core/text.js';
+import { relativeTo } from '../core/text.js';
+import { failingText } from '../core/verify-rows.js';
 import { changesData } from '../core/verify-sql.js';
 import {
   checkHotfixFiles,
@@ -28,6 +30,8 @@ export interface VerifyContext {
   config: HotfixConfig;
   migrationsDir: string;
   hotfixes: { entry: LedgerEntry; state: HotfixState }[];
+  /** --show-rows at a terminal (see Deps.showRows). */
+  showRows?: ShowRows | undefined;
 }
 
 /** A hotfix's files, from the working tree, or from its branch when the ledger was read there. */
@@ -103,18 +107,14 @@ export async function verifySqlFindings(
   for (const { state } of ctx.hotfixes) {
     if (!state.migrations.every((m) => db.stateOf(m.name) === 'applied')) continue;
     for (const part of state.migrations) {
-      const v = await verifySqlState(target, path.join(ctx.migrationsDir, part.name));
+      const v = await verifySqlState(target, path.join(ctx.migrationsDir, part.name), ctx.showRows);
       const at = { env, hotfix: state.name, migration: part.name };
       const file = `${ctx.config.migrations}/${part.name}/verify.sql`;
       if (v.state === 'fails') {
         out.push(
           finding('VERIFY_SQL_FAILED', {
             ...at,
-            message: `Hotfix ${state.name} does not hold on ${env}: ${file} finds rows.\n${v.failing
-              .map(
-                (f) => `  ${oneLine(f.query)}\n${f.rows.map((r) => `      ${JSON.stringify(r)}`).join('\n')}`,
-              )
-              .join('\n')}`,
+            message: `Hotfix ${state.name} does not hold on ${env}: ${file} finds rows.\n${failingText(v.failing)}`,
             fix: 'Find out what brought the rows back (the app still writing them?), fix the data with a follow-up hotfix, or correct verify.sql.',
             details: { failing: v.failing },
           }),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readIfExists } from '../adapters/fs-safe.js';
-import { runVerifyQueries } from '../adapters/verify-runner.js';
+import { runVerifyQueries, type ShowRows } from '../adapters/verify-runner.js';
 import type { VerifySqlState } from '../core/plan/resolve-check.js';
 import type { Target } from '../core/target.js';
 import { isVerifyTemplate, notReadOnly, verifyQueries } from '../core/verify-sql.js';
@@ -16,6 +16,7 @@ export const VERIFY_TIMEOUT_MS = 30_000;
 export async function verifySqlState(
   target: Target,
   migrationDir: string,
+  showRows?: ShowRows,
   timeoutMs = VERIFY_TIMEOUT_MS,
 ): Promise<VerifySqlState> {
   const text = await readIfExists(path.join(migrationDir, 'verify.sql'));
@@ -26,10 +27,12 @@ export async function verifySqlState(
   if (queries.length === 0) return { state: 'empty' };
   const writes = notReadOnly(text, provider);
   if (writes.length > 0) return { state: 'not-read-only', statements: writes.map((w) => w.statement) };
-  const results = await runVerifyQueries(target, queries, timeoutMs);
+  const results = await runVerifyQueries(target, queries, timeoutMs, showRows);
   const failed = results.find((r) => r.error);
   if (failed?.error) return { state: 'error', query: failed.query, ...failed.error };
-  const failing = results.filter((r) => r.rows.length > 0).map(({ query, rows }) => ({ query, rows }));
+  const failing = results
+    .filter((r) => r.rows > 0)
+    .map(({ query, rows, keyColumns, keys }) => ({ query, rows, keyColumns, keys }));
   return failing.length > 0 ? { state: 'fails', failing } : { state: 'holds', queries: queries.length };
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { findingsError, type HotfixError } from '../core/errors.js';
 import type { VerifySqlState } from '../core/plan/resolve-check.js';
 import type { Step } from '../core/plan/types.js';
-import { oneLine } from '../core/text.js';
+import { failingText, SHOW_ROWS_NOTE } from '../core/verify-rows.js';
 import type { Session } from './session.js';
 import { verifySqlState } from './verify-sql.js';
 
@@ -15,7 +15,7 @@ export async function runVerifyStep(
   step: Extract<Step, { kind: 'verify-sql' }>,
 ): Promise<{ state: VerifySqlState; error?: HotfixError }> {
   const states = await Promise.all(
-    step.migrations.map((m) => verifySqlState(s.target, path.join(s.migrationsDir, m))),
+    step.migrations.map((m) => verifySqlState(s.target, path.join(s.migrationsDir, m), s.deps.showRows)),
   );
   const bad = states.find(
     (st) => st.state === 'fails' || st.state === 'error' || st.state === 'not-read-only',
@@ -44,7 +44,7 @@ export async function runVerifyStep(
   if (!bad || step.mode === 'report') return { state };
   const what =
     state.state === 'fails'
-      ? `verify.sql finds rows that the hotfix should have fixed:\n${state.failing.map((f) => `  ${oneLine(f.query)}\n${f.rows.map((r) => `      ${JSON.stringify(r)}`).join('\n')}`).join('\n')}`
+      ? `verify.sql finds rows that the hotfix should have fixed:\n${failingText(state.failing)}\n${SHOW_ROWS_NOTE}`
       : state.state === 'error'
         ? `a query of verify.sql failed${state.code ? ` (${state.code})` : ''}: ${state.message}`
         : 'verify.sql holds statements that are not read-only queries; none was run';
@@ -54,7 +54,7 @@ export async function runVerifyStep(
       'VERIFY_SQL_FAILED',
       `The migration was applied on ${s.target.env.name}, but ${what}`,
       {
-        hint: `Look at the rows above; fix the data (a follow-up hotfix) or verify.sql, then check again with: hotfix verify --env ${s.target.env.name}`,
+        hint: `Find the rows by the keys above; fix the data (a follow-up hotfix) or verify.sql, then check again with: hotfix verify --env ${s.target.env.name}`,
         details: detailsOf(state),
       },
     ),

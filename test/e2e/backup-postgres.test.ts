@@ -8,10 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
-import { runPrisma } from '../support/prisma-project.js';
-import { createTwoEnvProject, STAGING_ENV, type TwoEnvProject } from '../support/scenario.js';
+import {
+  addCommentsTable,
+  createTwoEnvProject,
+  STAGING_ENV,
+  type TwoEnvProject,
+} from '../support/scenario.js';
 
-const COMMENTS = '20240201000000_comments';
 const FIX = `-- The seed's data-corruption hotfix: orphaned comments, then the key that keeps them out.
 DELETE FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post");
 ALTER TABLE "Comment" ADD CONSTRAINT "Comment_postId_fkey" FOREIGN KEY ("postId") REFERENCES "Post"("id") ON DELETE CASCADE;
@@ -28,14 +31,7 @@ describe.sequential('deploy --backup, then restore (PostgreSQL)', () => {
   beforeAll(async () => {
     s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'backup' });
     // Comments arrived without a foreign key; a bug deleted posts and left comments behind.
-    await s.project.addMigration(
-      COMMENTS,
-      'CREATE TABLE "Comment" ("id" SERIAL PRIMARY KEY, "postId" INTEGER NOT NULL, "body" TEXT NOT NULL);\n',
-    );
-    git(s.project.dir, 'add', '-A');
-    git(s.project.dir, 'commit', '-qm', 'comments');
-    const r = await runPrisma(s.project, ['migrate', 'deploy'], { env: { DATABASE_URL: s.stagingUrl } });
-    expect(r.exitCode, r.all).toBe(0);
+    await addCommentsTable(s, [s.stagingUrl]);
     await pgQuery(
       s.stagingUrl,
       `INSERT INTO "User" ("id", "email") VALUES (1, 'a@x');
@@ -50,9 +46,7 @@ describe.sequential('deploy --backup, then restore (PostgreSQL)', () => {
     // The DELETE and the key added NOT VALID, then its VALIDATE in a second folder.
     expect(ledgerEvents(s, 'fix-orphans').filter((e) => e.type === 'migration-created')).toHaveLength(2);
     const verify = readFileSync(path.join(s.project.migrationsDir, migration, 'verify.sql'), 'utf8');
-    expect(verify).toContain(
-      'SELECT * FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post") LIMIT 10;',
-    );
+    expect(verify).toContain('SELECT * FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post");');
   });
 
   test('deploy --backup saves the orphans first, applies both parts, and verify.sql holds', async () => {

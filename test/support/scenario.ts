@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createPgDatabase, type PgDatabase } from './db.js';
-import { initRepo } from './git.js';
+import { git, initRepo } from './git.js';
 import {
   createPrismaProject,
   prismaEnv,
@@ -101,4 +101,21 @@ export function addPostAuthorIndex(schemaPath: string): void {
       '$1\n\n  @@index([authorId])$2',
     ),
   );
+}
+
+/**
+ * The seed's data-corruption scene: a "Comment" table that arrived without a foreign key (a
+ * migration committed on main), applied to the given databases.
+ */
+export async function addCommentsTable(s: TwoEnvProject, urls: string[]): Promise<void> {
+  await s.project.addMigration(
+    '20240201000000_comments',
+    'CREATE TABLE "Comment" ("id" SERIAL PRIMARY KEY, "postId" INTEGER NOT NULL, "body" TEXT NOT NULL);\n',
+  );
+  git(s.project.dir, 'add', '-A');
+  git(s.project.dir, 'commit', '-qm', 'comments');
+  for (const url of urls) {
+    const r = await runPrisma(s.project, ['migrate', 'deploy'], { env: { DATABASE_URL: url } });
+    if (r.exitCode !== 0) throw new Error(`prisma migrate deploy failed:\n${r.all}`);
+  }
 }

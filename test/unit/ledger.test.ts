@@ -131,4 +131,28 @@ describe('ledger', () => {
       ['eu', 'in-progress'],
     ]);
   });
+
+  it('text read from a ledger reaches no terminal as escape sequences; the rest is kept', () => {
+    const f = file([
+      { ...base, type: 'checked', actor: '\u001b[31mmallory\u001b[0m', reason: 'why\nline\u202e' },
+    ]);
+    const read = parseLedger(serializeLedger(f), '.hotfix/fix.json');
+    const last = read.events.at(-1)!;
+    expect(last.actor).toBe('\uFFFD[31mmallory\uFFFD[0m');
+    expect(last.reason).toBe('why\nline\uFFFD');
+  });
+
+  it.each([
+    ['../../../tmp/x', 'name'],
+    ['fix', 'migration', '../../etc'],
+  ])(
+    'a ledger naming a path outside (%s) is invalid, exit 3',
+    (name, where, migration = '20261121100000_fix') => {
+      const f = { ...file(), name, migration };
+      const error = ledgerFailure(serializeLedger(f));
+      expect(error.code).toBe('LEDGER_INVALID');
+      expect(error.exitCode).toBe(3);
+      expect(error.message).toContain(`${where}:`);
+    },
+  );
 });

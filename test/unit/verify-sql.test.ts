@@ -6,17 +6,17 @@ describe('verify.sql written by start', () => {
     [
       "the seed's orphaned comments",
       'DELETE FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post");',
-      'SELECT * FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post") LIMIT 10;',
+      'SELECT * FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post");',
     ],
     [
       'a DELETE with USING and RETURNING',
       'DELETE FROM "Comment" c USING "Post" p WHERE c."postId" = p.id AND p.deleted RETURNING c.id;',
-      'SELECT * FROM "Comment" c, "Post" p WHERE c."postId" = p.id AND p.deleted LIMIT 10;',
+      'SELECT * FROM "Comment" c, "Post" p WHERE c."postId" = p.id AND p.deleted;',
     ],
     [
       'an UPDATE',
       `UPDATE "User" SET "role" = 'user', "flag" = false WHERE "role" IS NULL;`,
-      `SELECT * FROM "User" WHERE ("role" IS NULL) AND ("role" IS DISTINCT FROM ('user') OR "flag" IS DISTINCT FROM (false)) LIMIT 10;`,
+      `SELECT * FROM "User" WHERE ("role" IS NULL) AND ("role" IS DISTINCT FROM ('user') OR "flag" IS DISTINCT FROM (false));`,
     ],
     [
       'an INSERT',

@@ -1,6 +1,7 @@
 import { findingsError, infraError, usageError } from '../errors.js';
 import type { StatementVerdict } from '../proof/judge.js';
 import { oneLine } from '../text.js';
+import { failingText, SHOW_ROWS_NOTE, type FailingQuery } from '../verify-rows.js';
 
 /**
  * resolve marks a migration applied without running it, so it must prove that the database
@@ -13,7 +14,7 @@ export type VerifySqlState =
   | { state: 'missing' | 'template' | 'empty' }
   | { state: 'not-read-only'; statements: number[] }
   | { state: 'holds'; queries: number }
-  | { state: 'fails'; failing: { query: string; rows: Record<string, unknown>[] }[] }
+  | { state: 'fails'; failing: FailingQuery[] }
   | { state: 'error'; query: string; code: string | undefined; message: string };
 
 export type DiffState =
@@ -42,9 +43,6 @@ export interface CheckResult {
   summary: string;
   statements: StatementProved[];
 }
-
-const rowsText = (rows: Record<string, unknown>[]) =>
-  rows.map((r) => `      ${JSON.stringify(r)}`).join('\n');
 
 export function judgeResolveCheck(f: CheckFacts): CheckResult {
   const deploy = `If it was never patched by hand, apply it instead: hotfix deploy ${f.hotfix} --env ${f.env}`;
@@ -87,9 +85,7 @@ export function judgeResolveCheck(f: CheckFacts): CheckResult {
   if (v.state === 'fails') {
     throw findingsError(
       'CHANGE_MISSING',
-      `${f.verifyPath} finds rows on ${f.env}: the hotfix does not hold there.\n${v.failing
-        .map((q) => `  ${oneLine(q.query)}\n${rowsText(q.rows)}`)
-        .join('\n')}`,
+      `${f.verifyPath} finds rows on ${f.env}: the hotfix does not hold there.\n${failingText(v.failing)}\n${SHOW_ROWS_NOTE}`,
       { hint: deploy, details: { failing: v.failing } },
     );
   }
