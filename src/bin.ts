@@ -7,7 +7,7 @@ import module from 'node:module';
 // guard; it only helps modules loaded after the call, hence the dynamic import below.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 const { runCli } = await import('./cli/index.js');
-const { onInterrupt } = await import('./adapters/interrupt.js');
+const { onInterrupt } = await import('./cli/ports.js');
 
 // Ctrl-C or a stop during a long step: release the lock, say what was under way and that the
 // next command settles it from the ledger's intent, and exit as shells expect (128 + signal).

@@ -194,7 +194,7 @@ const REL_KINDS: Partial<Record<DbObject['kind'], string[]>> = {
  */
 export async function probeObjects(
   target: Target,
-  objects: DbObject[],
+  objects: readonly DbObject[],
   defaultSchema: string,
 ): Promise<Map<string, boolean>> {
   const found = new Map<string, boolean>();

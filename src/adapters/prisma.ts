@@ -12,28 +12,18 @@ import { classifyPrismaOutput, type PrismaOutcome } from '../core/prisma-output.
 import { secretsOfUrl } from '../core/redact.js';
 import type { Exec, ExecResult } from './exec.js';
 import { ownSessionName } from './interrupt.js';
-import type { Target } from '../core/target.js';
+import type { PrismaTarget } from '../core/target.js';
 
-export interface PrismaTarget {
-  /** The database URL; reaches prisma only through the child's environment. */
-  url?: string | undefined;
-  /** The variable the project's Prisma config reads it from. */
-  urlEnv: string;
-  prismaConfig?: string | undefined;
-}
-
-/** How an environment reaches prisma: its URL under the variable its Prisma config reads. */
-export function prismaTarget(target: Target): PrismaTarget {
-  return { url: named(target), urlEnv: target.env.prismaUrlEnv, prismaConfig: target.env.prismaConfig };
-}
+export type { PrismaTarget } from '../core/target.js';
 
 /**
  * PostgreSQL: prisma's sessions carry this process's name (application_name, which Prisma's
  * URL accepts), so that an interrupt can end them; a name the user chose is kept.
  */
-function named(target: Target): string {
-  if (target.provider !== 'postgresql' || /[?&]application_name=/.test(target.url)) return target.url;
-  return `${target.url}${target.url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(ownSessionName('prisma'))}`;
+function named(target: PrismaTarget): string | undefined {
+  const url = target.url;
+  if (url === undefined || target.provider !== 'postgresql' || /[?&]application_name=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(ownSessionName('prisma'))}`;
 }
 
 export interface PrismaRunResult extends ExecResult {
@@ -156,7 +146,8 @@ export async function openPrisma(
         NO_COLOR: '1',
         FORCE_COLOR: '0',
       };
-      if (target.url !== undefined) env[target.urlEnv] = target.url;
+      const url = named(target);
+      if (url !== undefined) env[target.urlEnv] = url;
       const result = await exec(located.file, args, {
         cwd: root,
         env,

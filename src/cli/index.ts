@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { Exec } from '../adapters/exec.js';
-import type { ShowRows } from '../adapters/verify-runner.js';
+import type { ShowRows } from '../workflow/verify-sql.js';
+import { createPorts } from './ports.js';
+import type { Ports } from '../workflow/ports.js';
 import type { Deps } from '../workflow/deps.js';
 import { cwdMissingError, ExitCode, HotfixError, isHotfixError } from '../core/errors.js';
 import { redact, secretsOfUrl } from '../core/redact.js';
@@ -29,6 +30,11 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   cwd: string;
   version: string;
+  /** The outside world; the real one (cli/ports.ts) unless a test brings fakes. */
+  ports?: Ports | undefined;
+  now?: (() => Date) | undefined;
+  /** A test's answers to the [y/N] prompt (as a person at a terminal would give them). */
+  confirm?: ((question: string) => Promise<boolean>) | undefined;
 }
 
 /** Values of variables that look like credentials: masked in everything we print. */
@@ -43,10 +49,6 @@ function secretsFromEnv(env: Record<string, string | undefined>): string[] {
       .flatMap(([, value]) => [value!, ...secretsOfUrl(value)])
   );
 }
-
-// Loaded on first use: execa is a large module graph that `--help` or `status` never need.
-const exec: Exec = async (file, args, options) =>
-  (await import('../adapters/exec.js')).exec(file, args, options);
 
 /** Wires argv to commands and renders results. Returns the exit code; never exits. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -102,6 +104,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (!found?.isDirectory()) throw cwdMissingError(projectDir(), found !== undefined);
     });
 
+  const ports = io.ports ?? createPorts();
   const deps = (): Deps => {
     const opts = program.opts<{ cwd?: string; config?: string; forceUnlock?: boolean; wait?: number }>();
     return {
@@ -109,9 +112,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       configPath: opts.config,
       forceUnlock: opts.forceUnlock === true,
       waitSeconds: opts.wait,
-      exec,
+      ports,
       env: io.env,
-      now: () => new Date(),
+      now: io.now ?? (() => new Date()),
       progress: (line) => err(`${chalkErr.dim(line)}\n`),
       // Spinners only for a person at a terminal: never in --json, CI or NO_COLOR output.
       task:
@@ -122,7 +125,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       showRows: showRows(),
       // Only a person at a terminal can confirm; CI (no TTY, or CI set) must pass --yes.
       confirm:
-        io.stdin?.isTTY && io.stderr.isTTY && !io.env.CI
+        io.confirm ??
+        (io.stdin?.isTTY && io.stderr.isTTY && !io.env.CI
           ? async (question: string) => {
               const rl = createInterface({ input: io.stdin!, output: process.stderr });
               try {
@@ -140,7 +144,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
                 rl.close();
               }
             }
-          : undefined,
+          : undefined),
     };
   };
 

@@ -27,11 +27,7 @@ export function register(program: Command, kit: CliKit): void {
         import('../commands/lint.js'),
         import('../ui/lint.js'),
       ]);
-      const { cwd, configPath } = kit.deps();
-      const result = await lint(
-        { paths, hotfixOnly: opts.hotfixOnly, provider: opts.provider },
-        { cwd, configPath },
-      );
+      const result = await lint({ paths, hotfixOnly: opts.hotfixOnly, provider: opts.provider }, kit.deps());
       kit.print(result, {
         json: opts.json === true,
         text: renderLint,

@@ -1,4 +1,4 @@
-import { setCleanup } from '../adapters/interrupt.js';
+import { setCleanup } from './ports.js';
 
 /**
  * A long step shown as it runs: a spinner with the elapsed seconds, then a tick (or a cross)

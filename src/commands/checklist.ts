@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../adapters/ledger-store.js';
+import type { LedgerEntry } from '../workflow/ledger-store.js';
 import {
   CHECKLIST_PHASES,
   currentPhase,

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type ChecklistItem } from '../core/checklists.js';
 import { planDeploy, type DeployPlan } from '../core/plan/deploy.js';
@@ -7,7 +6,6 @@ import type { DownState, RowCount } from '../core/plan/confirm-summary.js';
 import { scanSql } from '../core/sql/lexer.js';
 import { isDownTemplate } from '../core/templates.js';
 import { countQueryFor } from '../core/verify-sql.js';
-import { readOnlyCount } from '../adapters/verify-runner.js';
 import { relativeTo } from '../core/text.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
@@ -19,7 +17,7 @@ import {
   type Session,
 } from '../workflow/session.js';
 import { lintFiles } from '../workflow/lint-gate.js';
-import { verifyQueryCount } from '../workflow/verify-sql.js';
+import { readOnlyCount, verifyQueryCount } from '../workflow/verify-sql.js';
 import type { BackupTaken } from '../workflow/backup-step.js';
 
 export interface DeployInput extends EnvCommandInput {
@@ -97,7 +95,7 @@ async function gather(s: Session, input: DeployInput) {
   const pendingSql = await Promise.all(
     base.db.pending.map(async (migration) => ({
       migration,
-      sql: await fs.readFile(path.join(s.migrationsDir, migration, 'migration.sql'), 'utf8'),
+      sql: (await s.ports.files.read(path.join(s.migrationsDir, migration, 'migration.sql'))) ?? '',
     })),
   );
   const relDir = relativeTo(s.projectRoot, s.migrationsDir);
@@ -109,6 +107,7 @@ async function gather(s: Session, input: DeployInput) {
     })),
     s.migrationsDir,
     s.projectRoot,
+    s.ports.files,
   );
   return {
     ...base,
@@ -117,18 +116,17 @@ async function gather(s: Session, input: DeployInput) {
     file: `${relDir}/${s.migration}/migration.sql`,
     includePending: input.includePending === true,
     acceptRisk: input.acceptRisk === true,
-    verifyQueries: await verifyQueryCount(s),
+    verifyQueries: await verifyQueryCount(s.ports, s),
     backup: input.backup === true,
     provider: s.target.provider,
     // Counted only where someone is asked (protected), read-only, 5 s at most.
     rowCounts: s.target.env.protected ? await countRows(s, pendingSql) : [],
-    down: await downState(path.join(s.migrationsDir, s.migration, 'down.sql')),
+    down: downState(await s.ports.files.read(path.join(s.migrationsDir, s.migration, 'down.sql'))),
     noRollbackPlan: input.rollbackPlan === false,
   };
 }
 
-async function downState(file: string): Promise<DownState> {
-  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+function downState(text: string | undefined): DownState {
   return text === undefined ? 'missing' : isDownTemplate(text) ? 'template' : 'filled';
 }
 
@@ -140,7 +138,7 @@ async function countRows(s: Session, pending: { migration: string; sql: string }
       const statement = m.sql.slice(st.start, st.end).trim();
       const query = countQueryFor(statement);
       if (!query) continue;
-      const result = await readOnlyCount(s.target, query, COUNT_TIMEOUT_MS).catch(() => undefined);
+      const result = await readOnlyCount(s.ports, s.target, query, COUNT_TIMEOUT_MS).catch(() => undefined);
       const n = result && 'n' in result ? result.n : Number.NaN;
       out.push(
         Number.isFinite(n)

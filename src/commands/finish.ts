@@ -1,6 +1,4 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readIfExists } from '../adapters/fs-safe.js';
 import { ledgerChecklist, type ChecklistItem } from '../core/checklists.js';
 import { findingsError, isHotfixError } from '../core/errors.js';
 import { appendEvents, parseLedger, type LedgerFile, type NewEvent } from '../core/ledger.js';
@@ -86,16 +84,16 @@ async function applyStep(r: Run, step: FinishStep): Promise<void> {
     }
     case 'bump': {
       const file = path.join(git.root, step.file);
-      const text = await fs.readFile(file, 'utf8');
-      await fs.writeFile(file, withVersion(text, step.from, step.to));
+      const text = (await r.p.files.read(file)) ?? '';
+      await r.p.files.write(file, withVersion(text, step.from, step.to));
       const files = [step.file];
       // npm keeps the version in the lockfile too (top level and packages[""]).
       const lockRel = path.posix.join(path.posix.dirname(step.file), 'package-lock.json');
-      const lockText = await readIfExists(path.join(git.root, lockRel));
+      const lockText = await r.p.files.read(path.join(git.root, lockRel));
       if (lockText !== undefined) {
         const updated = withVersion(lockText, step.from, step.to, 2);
         if (updated !== lockText) {
-          await fs.writeFile(path.join(git.root, lockRel), updated);
+          await r.p.files.write(path.join(git.root, lockRel), updated);
           files.push(lockRel);
         }
       }

@@ -1,12 +1,12 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { findProjectRoot, loadConfig } from '../adapters/config-loader.js';
-import { readIfExists } from '../adapters/fs-safe.js';
-import { LEDGER_DIR, listWorkingTree } from '../adapters/ledger-store.js';
-import { providerOf } from '../adapters/migration-lock.js';
+import { findProjectRoot, loadConfig } from '../workflow/config-loader.js';
+import { LEDGER_DIR, listWorkingTree } from '../workflow/ledger-store.js';
+import { providerOf } from '../workflow/migration-lock.js';
 import { infraError, isHotfixError, usageError } from '../core/errors.js';
 import { countFindings, lintSql, loadParser, type LintFinding, type Provider } from '../core/lint/index.js';
 import { toPosix } from '../core/text.js';
+import type { Deps } from '../workflow/deps.js';
+import type { Files } from '../workflow/ports.js';
 
 export interface LintInput {
   /** Files, migration folders or migrations directories, relative to cwd. Empty: every migration. */
@@ -17,11 +17,7 @@ export interface LintInput {
   provider?: Provider | undefined;
 }
 
-export interface LintDeps {
-  cwd: string;
-  /** --config, relative to cwd. */
-  configPath?: string | undefined;
-}
+export type LintDeps = Pick<Deps, 'cwd' | 'configPath' | 'ports'>;
 
 export interface LintedFile {
   /** Relative to cwd, forward slashes. */
@@ -48,18 +44,11 @@ export interface LintResult {
   suppressed: number;
 }
 
-async function exists(p: string): Promise<'file' | 'dir' | undefined> {
+async function readText(files: Files, file: string, shown: string): Promise<string> {
   try {
-    const st = await fs.stat(p);
-    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function readText(file: string, shown: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
+    const text = await files.read(file);
+    if (text === undefined) throw new Error('no such file');
+    return text;
   } catch (cause) {
     throw infraError('LINT_READ_FAILED', `Could not read ${shown}: ${(cause as Error).message}`, {
       hint: 'Check the file permissions.',
@@ -69,10 +58,10 @@ async function readText(file: string, shown: string): Promise<string> {
 }
 
 /** Migration folder names that a ledger of the working tree names: the hotfix migrations. */
-async function hotfixMigrations(cwd: string): Promise<Set<string>> {
+async function hotfixMigrations(files: Files, cwd: string): Promise<Set<string>> {
   let entries;
   try {
-    entries = await listWorkingTree(cwd);
+    entries = await listWorkingTree(files, cwd);
   } catch (cause) {
     if (isHotfixError(cause)) throw cause; // a corrupt ledger: exit 3
     throw infraError('LINT_READ_FAILED', `Could not read ${LEDGER_DIR}/: ${(cause as Error).message}`, {
@@ -91,6 +80,7 @@ interface Target {
 }
 
 async function migrationFolderTargets(
+  files: Files,
   folder: string,
   migrationsDir: string,
   withDown: boolean,
@@ -98,37 +88,39 @@ async function migrationFolderTargets(
   const name = path.basename(folder);
   const out: Target[] = [];
   const sql = path.join(folder, 'migration.sql');
-  if ((await exists(sql)) === 'file')
+  if ((await files.kind(sql)) === 'file')
     out.push({ abs: sql, migration: name, kind: 'migration', migrationsDir });
   const down = path.join(folder, 'down.sql');
-  if (withDown && (await exists(down)) === 'file')
+  if (withDown && (await files.kind(down)) === 'file')
     out.push({ abs: down, migration: name, kind: 'down', migrationsDir });
   return out;
 }
 
 async function migrationsDirTargets(
+  files: Files,
   dir: string,
   hotfixes: Set<string>,
   hotfixOnly: boolean,
 ): Promise<Target[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
+  const entries = await files.list(dir);
   const out: Target[] = [];
-  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries.filter((e) => e.dir).sort((a, b) => a.name.localeCompare(b.name))) {
     const isHotfix = hotfixes.has(entry.name);
     if (hotfixOnly && !isHotfix) continue;
-    out.push(...(await migrationFolderTargets(path.join(dir, entry.name), dir, isHotfix)));
+    out.push(...(await migrationFolderTargets(files, path.join(dir, entry.name), dir, isHotfix)));
   }
   return out;
 }
 
 async function pathTargets(
+  files: Files,
   cwd: string,
   p: string,
   hotfixes: Set<string>,
   hotfixOnly: boolean,
 ): Promise<Target[]> {
   const abs = path.resolve(cwd, p);
-  const kind = await exists(abs);
+  const kind = await files.kind(abs);
   if (!kind) {
     throw usageError('LINT_PATH_NOT_FOUND', `${p} does not exist.`, {
       hint: 'Give a .sql file, a migration folder, or the migrations directory (paths are relative to the project root).',
@@ -147,10 +139,10 @@ async function pathTargets(
       },
     ];
   }
-  if ((await exists(path.join(abs, 'migration.sql'))) === 'file') {
-    return migrationFolderTargets(abs, path.dirname(abs), true);
+  if ((await files.kind(path.join(abs, 'migration.sql'))) === 'file') {
+    return migrationFolderTargets(files, abs, path.dirname(abs), true);
   }
-  return migrationsDirTargets(abs, hotfixes, hotfixOnly);
+  return migrationsDirTargets(files, abs, hotfixes, hotfixOnly);
 }
 
 /**
@@ -160,32 +152,35 @@ async function pathTargets(
  */
 export async function lint(input: LintInput, deps: LintDeps): Promise<LintResult> {
   // The project from wherever lint was started; paths on the command line stay relative to it.
-  const root = await findProjectRoot(deps.cwd, undefined);
-  const hotfixes = await hotfixMigrations(root);
+  const { files } = deps.ports;
+  const root = await findProjectRoot(files, deps.cwd, undefined);
+  const hotfixes = await hotfixMigrations(files, root);
   const hotfixOnly = input.hotfixOnly === true;
   const targets: Target[] = [];
   let defaultDir: string | undefined;
   if (input.paths.length === 0) {
     const config = await loadConfig(
+      files,
       root,
       deps.configPath ? path.resolve(deps.cwd, deps.configPath) : undefined,
     );
     defaultDir = path.resolve(root, config.migrations);
-    if ((await exists(defaultDir)) !== 'dir') {
+    if ((await files.kind(defaultDir)) !== 'dir') {
       throw usageError('LINT_NO_MIGRATIONS', `No migrations directory at ${config.migrations}.`, {
         hint: 'Run hotfix lint from the project root, set "migrations" in hotfix.config.json, or pass the files to lint.',
       });
     }
-    targets.push(...(await migrationsDirTargets(defaultDir, hotfixes, hotfixOnly)));
+    targets.push(...(await migrationsDirTargets(files, defaultDir, hotfixes, hotfixOnly)));
   } else {
-    for (const p of input.paths) targets.push(...(await pathTargets(deps.cwd, p, hotfixes, hotfixOnly)));
+    for (const p of input.paths)
+      targets.push(...(await pathTargets(files, deps.cwd, p, hotfixes, hotfixOnly)));
   }
 
   const providers = new Map<string, Provider | undefined>();
   const providerFor = async (dir: string | undefined): Promise<Provider> => {
     if (input.provider) return input.provider;
     const key = dir ?? defaultDir ?? '';
-    if (!providers.has(key)) providers.set(key, key ? await providerOf(key, deps.cwd) : undefined);
+    if (!providers.has(key)) providers.set(key, key ? await providerOf(files, key, deps.cwd) : undefined);
     return providers.get(key) ?? 'postgresql';
   };
 
@@ -202,22 +197,22 @@ export async function lint(input: LintInput, deps: LintDeps): Promise<LintResult
       parser = loadParser();
       parser.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled meanwhile
     }
-    jobs.push({ target, shown, provider, sql: await readText(target.abs, shown) });
+    jobs.push({ target, shown, provider, sql: await readText(files, target.abs, shown) });
   }
   await parser;
 
-  const files: LintedFile[] = [];
+  const linted: LintedFile[] = [];
   const findings: LintFinding[] = [];
   for (const { target, shown, provider, sql } of jobs) {
     const hotfix = target.migration !== undefined && hotfixes.has(target.migration);
     // A hotfix's down.sql is judged as the reverse of the migration.sql beside it.
     const reverseOf =
       target.kind === 'down'
-        ? await readIfExists(path.join(path.dirname(target.abs), 'migration.sql'))
+        ? await files.read(path.join(path.dirname(target.abs), 'migration.sql'))
         : undefined;
     const found = lintSql(sql, { provider, hotfix, file: shown, reverseOf });
     const counts = countFindings(found);
-    files.push({
+    linted.push({
       path: shown,
       migration: target.migration,
       kind: target.kind,
@@ -228,5 +223,5 @@ export async function lint(input: LintInput, deps: LintDeps): Promise<LintResult
     });
     findings.push(...found);
   }
-  return { command: 'lint', files, findings, ...countFindings(findings) };
+  return { command: 'lint', files: linted, findings, ...countFindings(findings) };
 }

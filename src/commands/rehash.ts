@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { readIfExists, writeFileAtomic } from '../adapters/fs-safe.js';
-import { providerOf } from '../adapters/migration-lock.js';
+import { providerOf } from '../workflow/migration-lock.js';
 import { sha256Hex } from '../core/checksum.js';
 import { usageError } from '../core/errors.js';
 import type { RowState } from '../core/intent.js';
@@ -56,12 +55,13 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
     const file = (lock && (await p.store.read(name))) || entry.file;
     const state = deriveState(file);
     const migrationsDir = path.resolve(p.root, p.config.migrations);
-    const provider = (await providerOf(migrationsDir, p.root).catch(() => undefined)) ?? 'postgresql';
+    const provider =
+      (await providerOf(p.files, migrationsDir, p.root).catch(() => undefined)) ?? 'postgresql';
     if (provider === 'postgresql') await (await import('../core/sql/parser.js')).loadParser();
     const regenerated: { file: string; path: string; text: string }[] = [];
     const files = await Promise.all(
       state.migrations.map(async (m) => {
-        const sql = await readIfExists(path.join(migrationsDir, m.name, 'migration.sql'));
+        const sql = await p.files.read(path.join(migrationsDir, m.name, 'migration.sql'));
         if (sql === undefined) {
           throw usageError(
             'MIGRATION_MISSING',
@@ -72,7 +72,7 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
           );
         }
         const verifyPath = path.join(migrationsDir, m.name, 'verify.sql');
-        let verify = await readIfExists(verifyPath);
+        let verify = await p.files.read(verifyPath);
         // A verify.sql that start generated from the old migration.sql, untouched since, proves
         // the old statements: regenerate it from the new SQL rather than let deploy run it.
         if (
@@ -108,7 +108,7 @@ export async function rehash(input: RehashInput, deps: Deps): Promise<RehashResu
       commit: null,
     };
     if (input.dryRun) return result;
-    for (const r of regenerated) await writeFileAtomic(r.path, r.text);
+    for (const r of regenerated) await p.files.write(r.path, r.text);
 
     const at = deps.now().toISOString();
     const actor = await actorOf(p.git, deps);
@@ -149,7 +149,7 @@ async function envStates(p: Project, state: HotfixState, deps: Deps): Promise<Re
   for (const env of Object.values(p.config.environments)) {
     if (deps.env[env.urlEnv]) {
       const target = resolveTarget(env, deps.env, p.root);
-      const db = migrationState((await readMigrationRows(target)) ?? [], []);
+      const db = migrationState((await readMigrationRows(p.ports, target)) ?? [], []);
       out.push({
         env: env.name,
         source: 'database',

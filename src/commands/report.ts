@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../adapters/fs-safe.js';
 import { CHECKLIST_PHASES, ledgerChecklist } from '../core/checklists.js';
 import { resolveEnvironment } from '../core/config.js';
 import { buildReport, type Report, type ReportFacts } from '../core/report.js';
@@ -57,7 +56,7 @@ export async function report(input: ReportInput, deps: Deps): Promise<ReportResu
   const unread: ReportFacts['unread'] = [];
   for (const target of targets) {
     try {
-      dbRows.push({ env: target.env.name, rows: (await readMigrationRows(target)) ?? [] });
+      dbRows.push({ env: target.env.name, rows: (await readMigrationRows(p.ports, target)) ?? [] });
     } catch (error) {
       // The report is still worth having without one database: say which was not read.
       unread.push({ env: target.env.name, why: error instanceof Error ? error.message : String(error) });
@@ -79,7 +78,7 @@ export async function report(input: ReportInput, deps: Deps): Promise<ReportResu
   let written: string | null = null;
   if (input.out) {
     written = path.resolve(deps.cwd, input.out);
-    await writeFileAtomic(written, built.markdown);
+    await p.files.write(written, built.markdown);
   }
   return { command: 'report', ...built, written };
 }

@@ -1,14 +1,9 @@
-import { existsSync, promises as fs } from 'node:fs';
 import { lockRepo, openProject } from '../workflow/project.js';
-import os from 'node:os';
 import path from 'node:path';
 import type { Lock } from '../adapters/fs-safe.js';
-import { faultPoint } from '../adapters/interrupt.js';
 import { interruptedStart } from '../workflow/start-recovery.js';
 import type { Git } from '../adapters/git.js';
-import { openLedgerStore } from '../adapters/ledger-store.js';
-import { providerOf } from '../adapters/migration-lock.js';
-import { openPrisma } from '../adapters/prisma.js';
+import { providerOf } from '../workflow/migration-lock.js';
 import { checklist, type ChecklistItem } from '../core/checklists.js';
 import { sha256Hex } from '../core/checksum.js';
 import type { HotfixConfig } from '../core/config.js';
@@ -120,8 +115,7 @@ const throwIf = (error: HotfixError | undefined): void => {
 export async function start(input: StartInput, deps: Deps): Promise<StartResult> {
   // Validate everything that needs no process before starting one.
   const name = checkStartArgs(input);
-  const { git, root: projectRoot, config } = await openProject(deps);
-  const ledger = openLedgerStore(git, projectRoot);
+  const { git, root: projectRoot, config, store: ledger, files: fs } = await openProject(deps);
 
   let lock: Lock | undefined;
   if (!input.dryRun) lock = await lockRepo(git, `hotfix start ${name}`, deps);
@@ -168,28 +162,28 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
         existingLedger: existing?.source,
         branchTaken: await git.branchExists(branchFor(name)),
         migrationsRel: config.migrations,
-        migrationsDirExists: existsSync(migrationsDir),
+        migrationsDirExists: (await fs.kind(migrationsDir)) !== undefined,
         migrationName,
-        migrationFolderExists: existsSync(migrationDir),
+        migrationFolderExists: (await fs.kind(migrationDir)) !== undefined,
       }),
     );
     const actor = (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
     const branch = input.branch ? branchFor(name) : undefined;
-    const files = await migrationFiles(name, input, sqlFileAbs, deps, git, config, projectRoot);
+    const made = await migrationFiles(name, input, sqlFileAbs, deps, git, config, projectRoot);
     // The schema edited for --from-schema travels with the hotfix, in the same commit.
     const extraPaths =
-      files.source === 'schema-diff'
+      made.source === 'schema-diff'
         ? (await git.dirtyPaths()).filter((p) => p === schemaRel || p.startsWith(`${schemaRel}/`))
         : [];
     const ledgerRel = ledger.relativePath(name);
     const relDir = relativeTo(git.root, migrationDir);
-    const provider = (await providerOf(migrationsDir, projectRoot)) ?? 'postgresql';
+    const provider = (await providerOf(fs, migrationsDir, projectRoot)) ?? 'postgresql';
     if (provider === 'postgresql') await loadParser();
     const { parts, rewrites } = hotfixParts({
       name,
       migrationName,
       now: deps.now(),
-      files,
+      files: made,
       provider,
       timeouts: input.timeouts,
       asIs: input.asIs === true,
@@ -203,8 +197,9 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       ]),
       migrationsDir,
       projectRoot,
+      fs,
     );
-    if (files.source !== 'template') throwIf(unsafeVerdict(lintSummary.findings, input.acceptRisk === true));
+    if (made.source !== 'template') throwIf(unsafeVerdict(lintSummary.findings, input.acceptRisk === true));
     const primary = parts[0]!;
     const checksum = sha256Hex(primary.sql);
     const result: StartResult = {
@@ -219,9 +214,9 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
         sqlPath: `${relDir}/migration.sql`,
         downPath: `${relDir}/down.sql`,
         checksum,
-        source: files.source,
-        downSource: files.downSource,
-        downNote: files.downNote ?? null,
+        source: made.source,
+        downSource: made.downSource,
+        downNote: made.downNote ?? null,
       },
       ledger: ledgerRel,
       commit: null,
@@ -231,11 +226,11 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       verify: primary.verify,
       parts: parts.map((part) => ({ name: part.name, dir: dirOf(part.name), why: part.why ?? null })),
       rewrites,
-      next: nextSteps(name, config, files.source),
+      next: nextSteps(name, config, made.source),
       checklist: [],
       lint: lintSummary,
     };
-    const downWritten = files.downSource !== 'template';
+    const downWritten = made.downSource !== 'template';
     if (input.dryRun) {
       result.checklist = checklist('pre-deploy', undefined, { downWritten });
       return result;
@@ -248,10 +243,10 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
       current,
       migrationName,
       checksum,
-      files,
+      files: made,
       at: deps.now().toISOString(),
       actor,
-      host: os.hostname(),
+      host: deps.ports.host,
       reason: input.reason,
       sqlFileName: input.sqlFile ? path.basename(input.sqlFile) : undefined,
       timeouts: input.timeouts,
@@ -275,22 +270,22 @@ export async function start(input: StartInput, deps: Deps): Promise<StartResult>
           await git.checkout(base);
           await git.deleteBranch(branch);
         });
-        faultPoint('start-after-branch');
+        deps.ports.run.faultPoint('start-after-branch');
       }
       for (const part of parts) {
         const dir = resolveInside(migrationsDir, part.name);
-        await fs.mkdir(dir, { recursive: false });
-        undo.push(`remove ${dirOf(part.name)}`, () => fs.rm(dir, { recursive: true, force: true }));
-        await fs.writeFile(path.join(dir, 'migration.sql'), part.sql, { flag: 'wx' });
-        await fs.writeFile(path.join(dir, 'down.sql'), part.down, { flag: 'wx' });
-        await fs.writeFile(path.join(dir, 'verify.sql'), part.verify, { flag: 'wx' });
+        await fs.mkdir(dir);
+        undo.push(`remove ${dirOf(part.name)}`, () => fs.remove(dir));
+        await fs.create(path.join(dir, 'migration.sql'), part.sql);
+        await fs.create(path.join(dir, 'down.sql'), part.down);
+        await fs.create(path.join(dir, 'verify.sql'), part.verify);
       }
-      faultPoint('start-after-files');
+      deps.ports.run.faultPoint('start-after-files');
       await ledger.write(file);
       undo.push(`remove ${ledgerRel}`, () => ledger.remove(name));
       await git.add(paths);
       undo.push('unstage the new files', () => git.unstage(paths));
-      faultPoint('start-before-commit');
+      deps.ports.run.faultPoint('start-before-commit');
       if (input.commit) {
         const before = await git.head();
         result.commit = await git.commit(`hotfix(${name}): start, migration ${migrationName}`, paths);
@@ -324,7 +319,9 @@ async function migrationFiles(
   if (sqlFileAbs) {
     let sql: string;
     try {
-      sql = await fs.readFile(sqlFileAbs, 'utf8');
+      const text = await deps.ports.files.read(sqlFileAbs);
+      if (text === undefined) throw new Error('no such file');
+      sql = text;
     } catch (cause) {
       throw usageError(
         'SQL_FILE_UNREADABLE',
@@ -336,7 +333,7 @@ async function migrationFiles(
   }
   if (!input.fromSchema) return fromTemplate(name);
   devDatabaseCheck(config, deps.env, projectRoot);
-  const prisma = await openPrisma(projectRoot, config.schema, deps.exec, git.root);
+  const prisma = await deps.ports.prisma(projectRoot, config.schema, git.root);
   const migrations: DiffSource = { kind: 'migrations', path: config.migrations };
   const schema: DiffSource = { kind: 'schema', path: config.schema };
   const up = requireSchemaChange(

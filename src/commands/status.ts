@@ -1,5 +1,4 @@
 import { openProject } from '../workflow/project.js';
-import { openLedgerStore } from '../adapters/ledger-store.js';
 import { usageError } from '../core/errors.js';
 import { deriveState, type HotfixState } from '../core/ledger.js';
 import { validateHotfixName } from '../core/names.js';
@@ -30,8 +29,8 @@ export interface StatusResult {
 export async function status(input: StatusInput, deps: Deps): Promise<StatusResult> {
   const name = input.name === undefined ? undefined : validateHotfixName(input.name);
   // An invalid config is reported here too.
-  const { git, root: projectRoot } = await openProject(deps);
-  const entries = await openLedgerStore(git, projectRoot).listAll();
+  const { store } = await openProject(deps);
+  const entries = await store.listAll();
   const hotfixes: StatusEntry[] = entries.map((entry) => {
     const state = deriveState(entry.file);
     return {

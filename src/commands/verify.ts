@@ -1,10 +1,9 @@
-import { promises as fs } from 'node:fs';
 import { openProject } from '../workflow/project.js';
 import path from 'node:path';
-import { readIfExists } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
-import { openLedgerStore, type LedgerEntry } from '../adapters/ledger-store.js';
-import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import type { LedgerEntry } from '../workflow/ledger-store.js';
+import type { Prisma } from '../adapters/prisma.js';
+import type { Ports } from '../workflow/ports.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
 import { isHotfixError, usageError, type ErrorKind, type ExitCode } from '../core/errors.js';
 import { deriveState, type HotfixState } from '../core/ledger.js';
@@ -102,6 +101,7 @@ interface Context {
   hotfixes: Hotfix[];
   prisma: () => Promise<Prisma>;
   showRows: Deps['showRows'];
+  ports: Ports;
 }
 
 /**
@@ -111,18 +111,18 @@ interface Context {
  * It only reads: databases through read-only connections, and prisma only for `migrate diff`.
  */
 export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResult> {
-  const { git, root: projectRoot, config } = await openProject(deps);
+  const { git, root: projectRoot, config, store, ports } = await openProject(deps);
   // Every URL is checked before anything connects: a typo is exit 2, not half a report.
   const targets = [...new Set(input.envs)].map((name) =>
     resolveTarget(resolveEnvironment(config, name), deps.env, projectRoot),
   );
   const migrationsDir = path.resolve(projectRoot, config.migrations);
-  if (!(await fs.stat(migrationsDir).catch(() => undefined))?.isDirectory()) {
+  if ((await ports.files.kind(migrationsDir)) !== 'dir') {
     throw usageError('NO_MIGRATIONS', `No migrations directory at ${config.migrations}.`, {
       hint: 'Run hotfix verify from the project root (-C <dir>), or set "migrations" in hotfix.config.json.',
     });
   }
-  const entries = await openLedgerStore(git, projectRoot).listAll();
+  const entries = await store.listAll();
   let prisma: Promise<Prisma> | undefined;
   const ctx: Context = {
     git,
@@ -131,11 +131,12 @@ export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResu
     // As typed, relative to where verify was started: lint resolves it from there.
     configPath: deps.configPath ? path.resolve(deps.cwd, deps.configPath) : undefined,
     migrationsDir,
-    folders: await readMigrationFolders(migrationsDir),
+    folders: await readMigrationFolders(ports.files, migrationsDir),
     hotfixes: entries.map((entry) => ({ entry, state: deriveState(entry.file) })),
     showRows: deps.showRows,
+    ports,
     // Opened once, on first use: offline runs never look for prisma.
-    prisma: () => (prisma ??= openPrisma(projectRoot, config.schema, deps.exec, git.root)),
+    prisma: () => (prisma ??= ports.prisma(projectRoot, config.schema, git.root)),
   };
 
   const offlineRun = offlineChecks(ctx);
@@ -154,7 +155,7 @@ export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResu
   const all = [offline, ...envs];
   // CI annotations put findings on files, relative to the repository root.
   const facts = {
-    projectDir: relativeTo(git.root, await fs.realpath(projectRoot)),
+    projectDir: relativeTo(git.root, (await ports.files.realpath(projectRoot)) ?? projectRoot),
     migrationsRel: config.migrations,
     configFile: config.source,
   };
@@ -190,9 +191,9 @@ async function offlineChecks(ctx: Context): Promise<Outcome> {
   const migrationsRel = ctx.config.migrations;
   const parts = await Promise.all([
     (async () => {
-      const lockText = await readIfExists(path.join(ctx.migrationsDir, 'migration_lock.toml'));
+      const lockText = await ctx.ports.files.read(path.join(ctx.migrationsDir, 'migration_lock.toml'));
       const provider = schemaProvider(
-        await readSchemaTexts(path.resolve(ctx.projectRoot, ctx.config.schema)),
+        await readSchemaTexts(ctx.ports.files, path.resolve(ctx.projectRoot, ctx.config.schema)),
       );
       return [
         ...checkMigrationFolders(ctx.folders, migrationsRel),
@@ -212,7 +213,7 @@ async function lintChecks(ctx: Context): Promise<VerifyFinding[]> {
   try {
     result = await lint(
       { paths: [], hotfixOnly: true },
-      { cwd: ctx.projectRoot, configPath: ctx.configPath },
+      { cwd: ctx.projectRoot, configPath: ctx.configPath, ports: ctx.ports },
     );
   } catch (error) {
     if (isHotfixError(error) && error.code === 'LINT_PROVIDER_UNSUPPORTED') {
@@ -281,7 +282,7 @@ async function environmentChecks(
   const done = () => ({ ...outcome, summary: { ...summary, durationMs: Date.now() - started } });
   let rows;
   try {
-    rows = await readMigrationRows(target);
+    rows = await readMigrationRows(ctx.ports, target);
   } catch (error) {
     failed(error, env, outcome);
     return done();
@@ -319,7 +320,7 @@ async function environmentChecks(
     outcome.findings.push(
       ...invalidIndexFindings(
         env,
-        await readInvalidIndexes(target),
+        await readInvalidIndexes(ctx.ports, target),
         ctx.folders.map((f) => ({ name: f.name, sql: f.sql ?? '', hotfix: hotfixOf.get(f.name) })),
       ),
     );
@@ -332,7 +333,7 @@ async function environmentChecks(
     failed(error, env, outcome);
   }
   try {
-    const drift = await checkDrift(target, ctx.migrationsDir, check, ctx.prisma);
+    const drift = await checkDrift(ctx.ports.files, target, ctx.migrationsDir, check, ctx.prisma);
     summary.drift = drift.status;
     outcome.findings.push(...drift.findings);
   } catch (error) {

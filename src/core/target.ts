@@ -98,3 +98,23 @@ export function resolveTarget(
     fingerprint: fingerprintOf(`${provider}|${parsed.hostname}|${port}|${database}`),
   };
 }
+
+/** How an environment reaches prisma: its URL under the variable its Prisma config reads. */
+export interface PrismaTarget {
+  /** The database URL; reaches prisma only through the child's environment. */
+  url?: string | undefined;
+  /** The variable the project's Prisma config reads it from. */
+  urlEnv: string;
+  prismaConfig?: string | undefined;
+  /** PostgreSQL: the adapter names prisma's sessions so an interrupt can end them. */
+  provider?: Provider | undefined;
+}
+
+export function prismaTarget(target: Target): PrismaTarget {
+  return {
+    url: target.url,
+    urlEnv: target.env.prismaUrlEnv,
+    prismaConfig: target.env.prismaConfig,
+    provider: target.provider,
+  };
+}

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { findingsError, infraError, usageError, type HotfixError } from '../core/errors.js';
 import { resolveInside } from '../core/names.js';
@@ -124,15 +123,16 @@ async function writeMigration(
   const toGit = (p: string) => toPosix(path.relative(s.git.root, path.resolve(s.projectRoot, p)));
   const paths = [toGit(dir), ...step.alsoCommit.map(toGit)];
   if (step.createBranch) await createRevertBranch(s, step.createBranch);
-  await fs.mkdir(dir, { recursive: false });
+  const files = s.ports.files;
+  await files.mkdir(dir);
   try {
-    await fs.writeFile(file, step.sql, { flag: 'wx' });
+    await files.create(file, step.sql);
     await s.git.add(paths);
     if (!s.input.commit) return null;
     return await s.git.commit(step.message, paths);
   } catch (cause) {
     await s.git.unstage([toGit(dir)]).catch(() => undefined);
-    await fs.rm(dir, { recursive: true, force: true });
+    await files.remove(dir);
     throw infraError(
       'REVERT_NOT_CREATED',
       `Could not create and commit ${step.migration}: ${(cause as Error).message}. It was removed; nothing ran.`,

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { takeBackup } from '../adapters/backup.js';
 import type { Step } from '../core/plan/types.js';
 import { migrationTimestamp } from '../core/names.js';
 import { relativeTo } from '../core/text.js';
@@ -27,7 +26,7 @@ export async function backupStep(s: Session, step: Extract<Step, { kind: 'backup
     s.input.name,
     `${env}-${migrationTimestamp(s.deps.now())}`,
   );
-  const saved = await takeBackup(s.target, step.items, dir);
+  const saved = await s.ports.db.backup(s.target, step.items, dir);
   const rel = (p: string) => relativeTo(s.projectRoot, p);
   let restore: string;
   if (s.target.provider === 'sqlite') {

@@ -1,26 +1,26 @@
-import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { openDbReader } from '../adapters/db-reader.js';
+import type { Files, Ports } from './ports.js';
 import type { MigrationRow } from '../core/migration-state.js';
 import { infraError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
 import { invalidIndexFindings, type InvalidIndexFact } from '../core/verify/invalid-index.js';
 
 /** Migration folders in the order Prisma applies them (lexical by name). */
-export async function migrationFolders(migrationsDir: string): Promise<string[]> {
-  const entries = await fs.readdir(migrationsDir, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isDirectory() && existsSync(path.join(migrationsDir, e.name, 'migration.sql')))
-    .map((e) => e.name)
-    .sort();
+export async function migrationFolders(files: Files, migrationsDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await files.list(migrationsDir)) {
+    if (e.dir && (await files.kind(path.join(migrationsDir, e.name, 'migration.sql'))) === 'file')
+      out.push(e.name);
+  }
+  return out.sort();
 }
 
 /**
  * `_prisma_migrations` as it is (undefined: no such table), over a read-only connection; a
  * failed read says which environment and which variable to check.
  */
-export async function readMigrationRows(target: Target): Promise<MigrationRow[] | undefined> {
-  const reader = await openDbReader(target);
+export async function readMigrationRows(ports: Ports, target: Target): Promise<MigrationRow[] | undefined> {
+  const reader = await ports.db.reader(target);
   try {
     return await reader.migrations();
   } catch (cause) {
@@ -41,9 +41,9 @@ export type InvalidIndex = InvalidIndexFact;
  * CONCURRENTLY leaves when it fails or is stopped. Kept up to date on every write, never used
  * by a query, and a UNIQUE one does not stop duplicates. Other providers have none.
  */
-export async function readInvalidIndexes(target: Target): Promise<InvalidIndex[]> {
+export async function readInvalidIndexes(ports: Ports, target: Target): Promise<InvalidIndex[]> {
   if (target.provider !== 'postgresql') return [];
-  const reader = await openDbReader(target);
+  const reader = await ports.db.reader(target);
   try {
     return await reader.query<InvalidIndex>(
       `SELECT n.nspname AS schema, c.relname AS name, t.relname AS "table", i.indisunique AS "unique"
@@ -61,19 +61,20 @@ export async function readInvalidIndexes(target: Target): Promise<InvalidIndex[]
 
 /** What a failed migration left INVALID among the indexes it creates, said for people. */
 export async function invalidIndexesLeft(
+  ports: Ports,
   target: Target,
   migrationsDir: string,
   migrations: readonly string[],
   hotfix: string,
 ): Promise<string[]> {
   if (target.provider !== 'postgresql') return [];
-  const indexes = await readInvalidIndexes(target).catch(() => []);
+  const indexes = await readInvalidIndexes(ports, target).catch(() => []);
   if (indexes.length === 0) return [];
   const sqls = await Promise.all(
     migrations.map(async (name) => ({
       name,
       hotfix,
-      sql: await fs.readFile(path.join(migrationsDir, name, 'migration.sql'), 'utf8').catch(() => ''),
+      sql: (await ports.files.read(path.join(migrationsDir, name, 'migration.sql')).catch(() => '')) ?? '',
     })),
   );
   return invalidIndexFindings(target.env.name, indexes, sqls)

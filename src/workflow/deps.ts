@@ -1,10 +1,11 @@
-import type { Exec } from '../adapters/exec.js';
-import type { ShowRows } from '../adapters/verify-runner.js';
+import type { Ports } from './ports.js';
+import type { ShowRows } from './verify-sql.js';
 
 /** What commands get from the outside world; tests pass their own cwd, clock and env. */
 export interface Deps {
   cwd: string;
-  exec: Exec;
+  /** The outside world: files, git, prisma, databases (cli/ports.ts; fakes in tests). */
+  ports: Ports;
   env: Record<string, string | undefined>;
   now: () => Date;
   /** --config, relative to cwd. */

@@ -1,4 +1,4 @@
-import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import type { Prisma } from '../adapters/prisma.js';
 import { withTask, type Deps } from './deps.js';
 import type { HotfixConfig } from '../core/config.js';
 import { infraError, usageError } from '../core/errors.js';
@@ -104,7 +104,7 @@ export async function schemaCheck(
     return undefined;
   }
   try {
-    const prisma = await openPrisma(projectRoot, config.schema, deps.exec, gitRoot);
+    const prisma = await deps.ports.prisma(projectRoot, config.schema, gitRoot);
     const lacks = await withTask(
       deps,
       'prisma migrate diff: the migrations with the hotfix -> schema.prisma',

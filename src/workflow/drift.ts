@@ -1,7 +1,7 @@
-import { cpSync, existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { prismaTarget, type Prisma } from '../adapters/prisma.js';
+import type { Files } from './ports.js';
+import { scratchHistory } from './project-files.js';
+import type { Prisma } from '../adapters/prisma.js';
+import { prismaTarget } from '../core/target.js';
 import { connectCause } from '../core/connect-cause.js';
 import { infraError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
@@ -18,6 +18,7 @@ import {
  * when the comparison can run. It only reads: the migrations are copied to a scratch folder.
  */
 export async function checkDrift(
+  files: Files,
   target: Target,
   migrationsDir: string,
   history: { applied: readonly string[]; missing: readonly string[] },
@@ -29,12 +30,8 @@ export async function checkDrift(
   const prisma = await openPrisma();
   const unsupported = driftUnsupportedPrisma(env, prisma);
   if (unsupported) return unsupported;
-  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'hotfix-verify-'));
+  const scratch = await scratchHistory(files, migrationsDir, history.applied, 'hotfix-verify-');
   try {
-    for (const name of history.applied)
-      cpSync(path.join(migrationsDir, name), path.join(scratch, name), { recursive: true });
-    const lockFile = path.join(migrationsDir, 'migration_lock.toml');
-    if (existsSync(lockFile)) cpSync(lockFile, path.join(scratch, 'migration_lock.toml'));
     // From the history to the live database: the script is what the database has that the
     // history does not (a hand-made index, a dropped column...).
     const diff = await prisma.run(
@@ -57,6 +54,6 @@ export async function checkDrift(
     }
     return driftFromDiff(env, diff);
   } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
+    await files.remove(scratch);
   }
 }

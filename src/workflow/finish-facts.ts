@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { readIfExists } from '../adapters/fs-safe.js';
-import { providerOf } from '../adapters/migration-lock.js';
+import { providerOf } from './migration-lock.js';
 import { deriveState, type LedgerFile } from '../core/ledger.js';
 import { mergeGuard, type GuardMigration, type ReachedEnv } from '../core/merge-guard.js';
 import { rowState } from '../core/migration-state.js';
@@ -107,7 +106,8 @@ async function guardFacts(p: Project, ledger: LedgerFile, hotfixRef: string, dev
   const { git, config } = p;
   const migrationsDir = path.resolve(p.projectRoot, config.migrations);
   const dirRel = relativeTo(git.root, migrationsDir);
-  const provider = (await providerOf(migrationsDir, p.projectRoot).catch(() => undefined)) ?? 'postgresql';
+  const provider =
+    (await providerOf(p.files, migrationsDir, p.projectRoot).catch(() => undefined)) ?? 'postgresql';
   const folders = async (ref: string) =>
     new Set(
       (await git.listFiles(ref, dirRel))
@@ -120,7 +120,7 @@ async function guardFacts(p: Project, ledger: LedgerFile, hotfixRef: string, dev
     const rel = `${dirRel}/${name}/migration.sql`;
     const text =
       (await git.show(ref, rel)) ??
-      (await readIfExists(path.join(migrationsDir, name, 'migration.sql'))) ??
+      (await p.files.read(path.join(migrationsDir, name, 'migration.sql'))) ??
       '';
     return { name, statements: await analyzeSql(text, provider) };
   };
@@ -143,7 +143,7 @@ async function appliedIn(p: Project, env: string, deps: Deps): Promise<ReachedEn
   }
   try {
     const target = resolveTarget(conf, deps.env, p.projectRoot);
-    const rows = (await readMigrationRows(target)) ?? [];
+    const rows = (await readMigrationRows(p.ports, target)) ?? [];
     return {
       env,
       applied: new Set(rows.filter((r) => rowState(r) === 'applied').map((r) => r.migrationName)),

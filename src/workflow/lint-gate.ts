@@ -1,6 +1,7 @@
 import { countFindings, lintSqlAsync, type LintFinding } from '../core/lint/index.js';
 import type { LintSummary } from '../core/plan/types.js';
-import { providerOf } from '../adapters/migration-lock.js';
+import { providerOf } from './migration-lock.js';
+import type { Files } from './ports.js';
 
 export type { LintSummary } from '../core/plan/types.js';
 
@@ -12,8 +13,9 @@ export async function lintFiles(
   files: { file: string; sql: string; hotfix: boolean; reverseOf?: string }[],
   migrationsDir: string,
   projectRoot: string,
+  fs: Files,
 ): Promise<LintSummary> {
-  const provider = (await providerOf(migrationsDir, projectRoot)) ?? 'postgresql';
+  const provider = (await providerOf(fs, migrationsDir, projectRoot)) ?? 'postgresql';
   const findings: LintFinding[] = [];
   for (const f of files)
     findings.push(

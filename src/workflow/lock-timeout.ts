@@ -1,8 +1,5 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readCatalog } from '../adapters/catalog.js';
-import { openDbReader } from '../adapters/db-reader.js';
-import { prismaTarget } from '../adapters/prisma.js';
+import { prismaTarget } from '../core/target.js';
 import { isLostCode } from '../core/db-codes.js';
 import { infraError, type HotfixError } from '../core/errors.js';
 import { expectPostgres } from '../core/proof/expect-postgres.js';
@@ -30,12 +27,12 @@ export async function settleTimeout(
   again?: string,
 ): Promise<TimeoutSettled | undefined> {
   if (s.target.provider !== 'postgresql') return undefined;
-  const sql = await fs.readFile(path.join(s.migrationsDir, migration, 'migration.sql'), 'utf8');
+  const sql = (await s.ports.files.read(path.join(s.migrationsDir, migration, 'migration.sql'))) ?? '';
   // A file with its own transaction control may have committed part of itself.
   if (/^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)\b/im.test(sql)) return undefined;
   await loadParser();
   const proofs = expectPostgres(sql);
-  const facts = await readCatalog(
+  const facts = await s.ports.db.readCatalog(
     s.target,
     proofs.flatMap((p) => p.checks.map((c) => c.query)),
   );
@@ -83,7 +80,7 @@ export async function settleTimeout(
 }
 
 async function lockHoldersOn(s: Session, tables: string[]): Promise<string[]> {
-  const reader = await openDbReader(s.target);
+  const reader = await s.ports.db.reader(s.target);
   try {
     return await reader.lockHolders(tables).catch(() => []);
   } finally {

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { findProjectRoot, loadConfig } from '../adapters/config-loader.js';
-import { acquireLock, readIfExists, type Lock, type LockOptions } from '../adapters/fs-safe.js';
-import { openGit, type Git } from '../adapters/git.js';
-import { openLedgerStore, type LedgerEntry, type LedgerStore } from '../adapters/ledger-store.js';
+import type { Lock, LockOptions } from '../adapters/fs-safe.js';
+import type { Git } from '../adapters/git.js';
+import { findProjectRoot, loadConfig } from './config-loader.js';
+import { openLedgerStore, type LedgerEntry, type LedgerStore } from './ledger-store.js';
+import type { Files, Ports } from './ports.js';
 import type { HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
 import { appendEvents, type LedgerFile, type NewEvent } from '../core/ledger.js';
@@ -20,6 +19,8 @@ export interface Project {
   projectRoot: string;
   config: HotfixConfig;
   store: LedgerStore;
+  ports: Ports;
+  files: Files;
 }
 
 /**
@@ -27,25 +28,38 @@ export interface Project {
  * so that no command mistakes a subfolder for an empty project.
  */
 export async function openProject(deps: Deps): Promise<Project> {
-  const git = await openGit(deps.cwd, deps.exec);
-  const root = await findProjectRoot(deps.cwd, git.root);
+  const { ports } = deps;
+  const git = await ports.git(deps.cwd);
+  const root = await findProjectRoot(ports.files, deps.cwd, git.root);
   // --config is a path as typed, relative to where the command was started.
   const config = await loadConfig(
+    ports.files,
     root,
     deps.configPath ? path.resolve(deps.cwd, deps.configPath) : undefined,
   );
-  await insideRepository(git.root, [path.resolve(root, config.migrations), path.join(root, '.hotfix')]);
-  return { git, root, projectRoot: root, config, store: openLedgerStore(git, root) };
+  await insideRepository(ports.files, git.root, [
+    path.resolve(root, config.migrations),
+    path.join(root, '.hotfix'),
+  ]);
+  return {
+    git,
+    root,
+    projectRoot: root,
+    config,
+    store: openLedgerStore(git, ports.files, root),
+    ports,
+    files: ports.files,
+  };
 }
 
 /**
  * The folders hotfix writes must be in the repository, not links out of it: a cloned repository
  * could otherwise make it write (and git refuse to commit) anywhere on the machine.
  */
-async function insideRepository(gitRoot: string, dirs: string[]): Promise<void> {
-  const top = await realpath(gitRoot);
+async function insideRepository(files: Files, gitRoot: string, dirs: string[]): Promise<void> {
+  const top = (await files.realpath(gitRoot)) ?? gitRoot;
   for (const dir of dirs) {
-    const real = await realpath(dir).catch(() => undefined);
+    const real = await files.realpath(dir);
     if (real === undefined) continue; // not there yet: created inside the root
     if (real !== top && !real.startsWith(`${top}${path.sep}`)) {
       throw usageError(
@@ -79,15 +93,15 @@ export async function actorOf(git: Git, deps: Deps): Promise<string> {
 }
 
 /** Takes the repository's hotfix lock (`.git/hotfix.lock`) for `label`. */
-export async function lockRepo(git: Git, label: string, deps?: Deps): Promise<Lock> {
+export async function lockRepo(git: Git, label: string, deps: Deps): Promise<Lock> {
   const common = await git.commonDir();
-  const lock = await acquireLock(path.join(common, 'hotfix.lock'), label, lockOptions(deps));
+  const lock = await deps.ports.lock(path.join(common, 'hotfix.lock'), label, lockOptions(deps));
   // Checked once the lock is ours (another hotfix command's git is done by then): a leftover
   // index.lock would fail the commit at the end, after the database changed, so refuse now.
   // (A worktree has its own index, under .git/worktrees/<name>.)
   for (const dir of new Set([common, await git.gitDir()])) {
     const indexLock = path.join(dir, 'index.lock');
-    if (existsSync(indexLock)) {
+    if ((await deps.ports.files.kind(indexLock)) !== undefined) {
       await lock.release();
       throw usageError(
         'GIT_INDEX_LOCKED',
@@ -142,5 +156,5 @@ export async function readHotfixFile(
   rel: string,
 ): Promise<string | undefined> {
   const file = path.resolve(p.projectRoot, rel);
-  return entry.onBranch ? p.git.show(entry.onBranch, relativeTo(p.git.root, file)) : readIfExists(file);
+  return entry.onBranch ? p.git.show(entry.onBranch, relativeTo(p.git.root, file)) : p.files.read(file);
 }

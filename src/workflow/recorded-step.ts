@@ -1,9 +1,7 @@
-import { probeObjects, runStatements } from '../adapters/db-writer.js';
-import { faultPoint, setActivity, setCanceller } from '../adapters/interrupt.js';
 import { isLostCode, isTimeoutCode, lostConnection } from '../core/db-codes.js';
 import { settleTimeout } from './lock-timeout.js';
 import { invalidIndexesLeft } from './db-state.js';
-import { prismaTarget } from '../adapters/prisma.js';
+import { prismaTarget } from '../core/target.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
 import { settleIntent } from '../core/intent.js';
 import { rowState } from '../core/migration-state.js';
@@ -35,8 +33,8 @@ export async function runRecorded(s: Session, step: RecordedStep): Promise<Hotfi
   try {
     return await runRecordedStep(s, step);
   } finally {
-    setActivity(undefined);
-    setCanceller(undefined);
+    s.ports.run.setActivity(undefined);
+    s.ports.run.setCanceller(undefined);
   }
 }
 
@@ -57,10 +55,10 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
       details: { action: step.action, ...step.intent, rows: confirmRows(step) },
     },
   ]);
-  faultPoint('after-intent');
-  setActivity(`${step.label} (${s.migration})`);
+  s.ports.run.faultPoint('after-intent');
+  s.ports.run.setActivity(`${step.label} (${s.migration})`);
   const target = s.target;
-  setCanceller(async () => (await import('../adapters/db-writer.js')).terminateOwnSessions(target));
+  s.ports.run.setCanceller(() => s.ports.db.terminateOwnSessions(target));
   const stop = async (
     outcome: 'failed' | 'skipped',
     details: Record<string, unknown>,
@@ -131,7 +129,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
       leftover = result;
     }
   }
-  faultPoint('after-actions');
+  s.ports.run.faultPoint('after-actions');
   // Confirm from the table, not from prisma's words: every row the step names.
   const db = await s.readDb();
   // A connection lost after prisma's write committed: the row says it is done.
@@ -149,7 +147,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
         details: { ...step.details, ...(leftover ? { leftover: leftover.labels } : {}) },
       },
     ]);
-    faultPoint('after-outcome');
+    s.ports.run.faultPoint('after-outcome');
     return leftover?.error;
   }
   const revert = typeof step.intent.revert === 'string' ? { revert: step.intent.revert } : {};
@@ -163,7 +161,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     step.action === 'deploy' ? { commit: commit ?? null } : {},
   );
   if (step.action === 'deploy') {
-    const invalid = await invalidIndexesLeft(s.target, s.migrationsDir, s.migrations, s.input.name);
+    const invalid = await invalidIndexesLeft(s.ports, s.target, s.migrationsDir, s.migrations, s.input.name);
     if (invalid.length > 0) error.message += `\n${invalid.join('\n')}`;
   }
   throw error;
@@ -224,7 +222,7 @@ async function runAction(s: Session, action: Action, ctx: StepContext): Promise<
     case 'run-sql': {
       let out;
       try {
-        out = await runStatements(s.target, action.statements, {
+        out = await s.ports.db.runStatements(s.target, action.statements, {
           lockTimeout: action.lockTimeout,
           statementTimeout: action.statementTimeout,
           schema: schemaOf(s),
@@ -297,7 +295,7 @@ const schemaOf = (s: Session) =>
 /** The parts of a migration the catalog still shows as the migration left them. */
 export async function partsLeft(s: Session, parts: readonly RemovedPart[]): Promise<RemovedPart[]> {
   const objects = [...new Map(parts.map((p) => [objectKey(p.object), p.object])).values()];
-  const found = await probeObjects(s.target, objects, schemaOf(s));
+  const found = await s.ports.db.probeObjects(s.target, objects, schemaOf(s));
   return parts.filter((p) => (found.get(objectKey(p.object)) ?? false) !== p.before);
 }
 

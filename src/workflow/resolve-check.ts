@@ -1,8 +1,5 @@
-import { cpSync, existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { readCatalog } from '../adapters/catalog.js';
-import { prismaTarget } from '../adapters/prisma.js';
+import { prismaTarget } from '../core/target.js';
 import { connectCause } from '../core/connect-cause.js';
 import { infraError, usageError } from '../core/errors.js';
 import type { DbMigrationState } from '../core/migration-state.js';
@@ -14,6 +11,7 @@ import { judge } from '../core/proof/judge.js';
 import { pgDefaultSchema } from '../core/sql/objects.js';
 import { loadParser } from '../core/sql/parser.js';
 import { relativeTo } from '../core/text.js';
+import { scratchHistory } from './project-files.js';
 import type { Session } from './session.js';
 import { verifySqlState } from './verify-sql.js';
 
@@ -36,19 +34,25 @@ export async function gatherCheckFacts(s: Session, state: DbMigrationState): Pro
   // Every part of the hotfix, statement by statement, numbered on through the parts.
   const proofs: StatementProof[] = [];
   for (const m of s.migrations) {
-    const sql = await fs.readFile(path.join(s.migrationsDir, m, 'migration.sql'), 'utf8');
+    const sql = (await s.ports.files.read(path.join(s.migrationsDir, m, 'migration.sql'))) ?? '';
     const part =
       provider === 'postgresql' ? expectPostgres(sql, pgDefaultSchema(s.target.url)) : expectSqlite(sql);
     const offset = proofs.length;
     proofs.push(...part.map((p) => ({ ...p, statement: p.statement + offset })));
   }
-  const facts = await readCatalog(
+  const facts = await s.ports.db.readCatalog(
     s.target,
     proofs.flatMap((p) => p.checks.map((c) => c.query)),
   );
   const [verifySqls, diff] = await Promise.all([
     Promise.all(
-      s.migrations.map((m) => verifySqlState(s.target, path.join(s.migrationsDir, m), s.deps.showRows)),
+      s.migrations.map((m) =>
+        verifySqlState(
+          { ports: s.ports, showRows: s.deps.showRows },
+          s.target,
+          path.join(s.migrationsDir, m),
+        ),
+      ),
     ),
     prismaDiff(s, state),
   ]);
@@ -94,16 +98,14 @@ async function prismaDiff(s: Session, state: DbMigrationState): Promise<DiffStat
   const applied = state.rows
     .filter((r) => state.stateOf(r.migrationName) === 'applied')
     .map((r) => r.migrationName);
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'hotfix-check-'));
+  const files = s.ports.files;
+  const scratch = await scratchHistory(
+    files,
+    s.migrationsDir,
+    new Set([...applied, ...s.migrations]),
+    'hotfix-check-',
+  );
   try {
-    for (const name of [...new Set([...applied, ...s.migrations])]) {
-      if (existsSync(path.join(s.migrationsDir, name)))
-        cpSync(path.join(s.migrationsDir, name, 'migration.sql'), path.join(scratch, name, 'migration.sql'), {
-          recursive: true,
-        });
-    }
-    const lockFile = path.join(s.migrationsDir, 'migration_lock.toml');
-    if (existsSync(lockFile)) cpSync(lockFile, path.join(scratch, 'migration_lock.toml'));
     // From the live database to the migrations: the script is exactly what the database lacks.
     const diff = await prisma.run(
       {
@@ -133,6 +135,6 @@ async function prismaDiff(s: Session, state: DbMigrationState): Promise<DiffStat
         .find((l) => l.trim().length > 0) ?? `exit ${diff.exitCode}`;
     return { state: 'not-run', why: `prisma migrate diff could not run (${why.slice(0, 200)})` };
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    await files.remove(scratch);
   }
 }

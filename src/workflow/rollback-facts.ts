@@ -1,7 +1,4 @@
-import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readIfExists } from '../adapters/fs-safe.js';
-import { probeObjects } from '../adapters/db-writer.js';
 import { usageError } from '../core/errors.js';
 import { addTimeoutsPreamble } from '../core/lint/index.js';
 import { migrationSlug, migrationTimestamp } from '../core/names.js';
@@ -12,6 +9,7 @@ import type { AnalyzedSql, DownFacts, PartFacts, RollbackFacts } from '../core/p
 import { isDownTemplate } from '../core/templates.js';
 import { relativeTo } from '../core/text.js';
 import { lintFiles } from './lint-gate.js';
+import type { Files } from './ports.js';
 import type { Session } from './session.js';
 
 type Timeouts = RollbackFacts['timeouts'];
@@ -45,16 +43,18 @@ export async function gatherRollbackFacts(
     text,
     statements: await analyzeSql(text, provider, schema),
   });
+  const files = s.ports.files;
+  const read = async (file: string) => (await files.read(file)) ?? '';
   const base = await s.envFacts();
   const parts: PartFacts[] = [];
   for (const m of s.migrations) {
     const dir = path.join(s.migrationsDir, m);
     const migrationSql = await analyzed(
       path.join(dir, 'migration.sql'),
-      await fs.readFile(path.join(dir, 'migration.sql'), 'utf8'),
+      await read(path.join(dir, 'migration.sql')),
     );
     const downFile = path.join(dir, 'down.sql');
-    const downText = await readIfExists(downFile);
+    const downText = await files.read(downFile);
     const down: DownFacts =
       downText === undefined
         ? { path: rel(downFile), missing: 'file' }
@@ -75,13 +75,13 @@ export async function gatherRollbackFacts(
         }
       : undefined;
 
-  const revertName = await findRevert(s.migrationsDir, s.migration);
+  const revertName = await findRevert(files, s.migrationsDir, s.migration);
   const revert = revertName
     ? {
         migration: revertName,
         ...(await analyzed(
           path.join(s.migrationsDir, revertName, 'migration.sql'),
-          await fs.readFile(path.join(s.migrationsDir, revertName, 'migration.sql'), 'utf8'),
+          await read(path.join(s.migrationsDir, revertName, 'migration.sql')),
         )),
       }
     : undefined;
@@ -114,7 +114,12 @@ export async function gatherRollbackFacts(
   }
   const toRun = revert ?? newRevert;
   const revertLint = toRun
-    ? await lintFiles([{ file: toRun.path, sql: toRun.text, hotfix: true }], s.migrationsDir, s.projectRoot)
+    ? await lintFiles(
+        [{ file: toRun.path, sql: toRun.text, hotfix: true }],
+        s.migrationsDir,
+        s.projectRoot,
+        files,
+      )
     : undefined;
 
   // Only failed or applied migrations have objects to look up.
@@ -123,7 +128,7 @@ export async function gatherRollbackFacts(
     ...ran.flatMap((p) => [p.migrationSql.statements, 'statements' in p.down ? p.down.statements : []]),
     ran.length > 0 ? (toRun?.statements ?? []) : [],
   );
-  const catalog = await probeObjects(s.target, lookup, schema);
+  const catalog = await s.ports.db.probeObjects(s.target, lookup, schema);
   return {
     ...base,
     provider,
@@ -142,22 +147,26 @@ export async function gatherRollbackFacts(
 }
 
 /** The revert migration of `migration`, if one was created (here or for another environment). */
-async function findRevert(migrationsDir: string, migration: string): Promise<string | undefined> {
-  const entries = await fs.readdir(migrationsDir, { withFileTypes: true });
+async function findRevert(
+  files: Files,
+  migrationsDir: string,
+  migration: string,
+): Promise<string | undefined> {
+  const entries = await files.list(migrationsDir);
   for (const name of entries
-    .filter((d) => d.isDirectory() && /^\d{14}_revert_/.test(d.name))
+    .filter((d) => d.dir && /^\d{14}_revert_/.test(d.name))
     .map((d) => d.name)
     .sort()) {
-    const file = path.join(migrationsDir, name, 'migration.sql');
-    if (existsSync(file) && isRevertOf(await fs.readFile(file, 'utf8'), migration)) return name;
+    const text = await files.read(path.join(migrationsDir, name, 'migration.sql'));
+    if (text !== undefined && isRevertOf(text, migration)) return name;
   }
   return undefined;
 }
 
 /** `<timestamp>_revert_<slug>`, after every existing folder so Prisma applies it last. */
 async function nextRevertName(s: Session): Promise<string> {
-  const folders = (await fs.readdir(s.migrationsDir, { withFileTypes: true }))
-    .filter((d) => d.isDirectory() && /^\d{14}_/.test(d.name))
+  const folders = (await s.ports.files.list(s.migrationsDir))
+    .filter((d) => d.dir && /^\d{14}_/.test(d.name))
     .map((d) => d.name.slice(0, 14))
     .sort();
   let ts = migrationTimestamp(s.deps.now());

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { lockRepo, openProject } from './project.js';
 import path from 'node:path';
-import { openDbReader } from '../adapters/db-reader.js';
 import type { Lock } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
-import { openLedgerStore, type LedgerStore } from '../adapters/ledger-store.js';
-import { openPrisma, type Prisma } from '../adapters/prisma.js';
+import type { LedgerStore } from './ledger-store.js';
+import type { Prisma } from '../adapters/prisma.js';
+import type { Ports } from './ports.js';
 import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
 import { openIntent, outcomeRowsOf, settleIntent, type Intent } from '../core/intent.js';
@@ -91,6 +90,7 @@ export interface Session {
   command: EnvCommand;
   input: EnvCommandInput;
   deps: Deps;
+  ports: Ports;
   git: Git;
   projectRoot: string;
   config: HotfixConfig;
@@ -121,10 +121,9 @@ export interface Session {
  */
 export async function openSession(input: EnvCommandInput, deps: Deps, command: EnvCommand): Promise<Session> {
   const name = validateHotfixName(input.name);
-  const { git, root: projectRoot, config } = await openProject(deps);
+  const { git, root: projectRoot, config, store, ports } = await openProject(deps);
   // URL problems are usage errors raised before any process or connection starts.
   const target = resolveTarget(resolveEnvironment(config, input.env), deps.env, projectRoot);
-  const store = openLedgerStore(git, projectRoot);
   const ledger = await store.read(name);
   if (!ledger) {
     const elsewhere = (await store.listAll()).find((entry) => entry.file.name === name);
@@ -144,7 +143,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
   const migrationDir = path.resolve(migrationsDir, ledger.migration);
   const migrations = deriveState(ledger).migrations.map((m) => m.name);
   for (const m of migrations) {
-    if (!existsSync(path.join(migrationsDir, m, 'migration.sql'))) {
+    if ((await ports.files.kind(path.join(migrationsDir, m, 'migration.sql'))) !== 'file') {
       throw usageError(
         'MIGRATION_MISSING',
         `The hotfix's migration ${config.migrations}/${m}/migration.sql is missing.`,
@@ -161,9 +160,12 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
     const actor = (await git.userEmail()) ?? deps.env.USER ?? 'unknown';
     let prisma: Promise<Prisma> | undefined;
     const readDb = async () => {
-      const reader = await openDbReader(target);
+      const reader = await ports.db.reader(target);
       try {
-        return migrationState((await reader.migrations()) ?? [], await migrationFolders(migrationsDir));
+        return migrationState(
+          (await reader.migrations()) ?? [],
+          await migrationFolders(ports.files, migrationsDir),
+        );
       } finally {
         await reader.close();
       }
@@ -173,6 +175,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
       command,
       input,
       deps,
+      ports,
       git,
       projectRoot,
       config,
@@ -185,7 +188,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
       rec,
       reconciled: null,
       // Opened once, on first use: a plan that refuses never looks for prisma.
-      prisma: () => (prisma ??= openPrisma(projectRoot, config.schema, deps.exec, git.root)),
+      prisma: () => (prisma ??= ports.prisma(projectRoot, config.schema, git.root)),
       readDb,
       envFacts: async () => ({
         hotfix: { name, migration: ledger.migration, migrations, branch: ledger.branch },
@@ -225,7 +228,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
 async function reconcile(s: Session, intent: Intent): Promise<string> {
   const why = `an earlier ${intent.command} was interrupted`;
   const rowNames = outcomeRowsOf(intent);
-  const reader = await openDbReader(s.target);
+  const reader = await s.ports.db.reader(s.target);
   let rows: (MigrationRow | undefined)[];
   let holder: string | undefined;
   try {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Git } from '../adapters/git.js';
-import type { LedgerStore } from '../adapters/ledger-store.js';
+import type { LedgerStore } from './ledger-store.js';
 import { usageError } from '../core/errors.js';
 import { branchFor } from '../core/names.js';
 

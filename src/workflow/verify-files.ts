@@ -1,9 +1,7 @@
 import path from 'node:path';
-import { readIfExists } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
-import type { LedgerEntry } from '../adapters/ledger-store.js';
-import type { ShowRows } from '../adapters/verify-runner.js';
-import { providerOf } from '../adapters/migration-lock.js';
+import type { LedgerEntry } from './ledger-store.js';
+import { providerOf } from './migration-lock.js';
 import type { HotfixConfig } from '../core/config.js';
 import type { HotfixState } from '../core/ledger.js';
 import type { MigrationRow } from '../core/migration-state.js';
@@ -21,7 +19,8 @@ import {
   revertOf,
   type VerifyFinding,
 } from '../core/verify/index.js';
-import { verifySqlState } from './verify-sql.js';
+import { verifySqlState, type ShowRows } from './verify-sql.js';
+import type { Ports } from './ports.js';
 
 /** What verify's file and verify.sql checks read. */
 export interface VerifyContext {
@@ -32,13 +31,15 @@ export interface VerifyContext {
   hotfixes: { entry: LedgerEntry; state: HotfixState }[];
   /** --show-rows at a terminal (see Deps.showRows). */
   showRows?: ShowRows | undefined;
+  ports: Ports;
 }
 
 /** A hotfix's files, from the working tree, or from its branch when the ledger was read there. */
 export async function hotfixFileChecks(ctx: VerifyContext): Promise<VerifyFinding[]> {
   const out: VerifyFinding[] = [];
   const provider =
-    (await providerOf(ctx.migrationsDir, ctx.projectRoot).catch(() => undefined)) ?? 'postgresql';
+    (await providerOf(ctx.ports.files, ctx.migrationsDir, ctx.projectRoot).catch(() => undefined)) ??
+    'postgresql';
   for (const { entry, state } of ctx.hotfixes) {
     const branch = entry.onBranch;
     for (const [k, part] of state.migrations.entries()) {
@@ -46,7 +47,7 @@ export async function hotfixFileChecks(ctx: VerifyContext): Promise<VerifyFindin
       const read = (file: string) =>
         branch
           ? ctx.git.show(branch, relativeTo(ctx.git.root, path.join(dir, file)))
-          : readIfExists(path.join(dir, file));
+          : ctx.ports.files.read(path.join(dir, file));
       const revert = k === 0 ? revertOf(entry.file) : undefined;
       const [sql, down, verifySql, revertSql] = await Promise.all([
         read('migration.sql'),
@@ -107,7 +108,7 @@ export async function verifySqlFindings(
   for (const { state } of ctx.hotfixes) {
     if (!state.migrations.every((m) => db.stateOf(m.name) === 'applied')) continue;
     for (const part of state.migrations) {
-      const v = await verifySqlState(target, path.join(ctx.migrationsDir, part.name), ctx.showRows);
+      const v = await verifySqlState(ctx, target, path.join(ctx.migrationsDir, part.name));
       const at = { env, hotfix: state.name, migration: part.name };
       const file = `${ctx.config.migrations}/${part.name}/verify.sql`;
       if (v.state === 'fails') {

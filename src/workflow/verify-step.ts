@@ -15,7 +15,9 @@ export async function runVerifyStep(
   step: Extract<Step, { kind: 'verify-sql' }>,
 ): Promise<{ state: VerifySqlState; error?: HotfixError }> {
   const states = await Promise.all(
-    step.migrations.map((m) => verifySqlState(s.target, path.join(s.migrationsDir, m), s.deps.showRows)),
+    step.migrations.map((m) =>
+      verifySqlState({ ports: s.ports, showRows: s.deps.showRows }, s.target, path.join(s.migrationsDir, m)),
+    ),
   );
   const bad = states.find(
     (st) => st.state === 'fails' || st.state === 'error' || st.state === 'not-read-only',

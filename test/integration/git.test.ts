@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { exec, type Exec } from '../../src/adapters/exec.js';
 import { openGit } from '../../src/adapters/git.js';
 import { start } from '../../src/commands/start.js';
+import { realDeps } from '../support/deps.js';
 import { failure } from '../support/failure.js';
 import { git, initRepo } from '../support/git.js';
 
@@ -241,7 +242,7 @@ describe('openGit on real repositories', () => {
     const error = await failure(
       start(
         { name: 'fix-it', sqlFile: sql, branch: true, commit: true, dryRun: true },
-        { cwd: dir, exec: failingStatus, env: {}, now: () => new Date() },
+        realDeps(dir, { exec: failingStatus }),
       ),
     );
     expect(error.code).toBe('GIT_FAILED');

@@ -5,10 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runVerifyQueries } from '../../src/adapters/verify-runner.js';
+import { createPorts } from '../../src/cli/ports.js';
+import { runVerifyQueries } from '../../src/workflow/verify-sql.js';
 import { resolveTarget, type Target } from '../../src/core/target.js';
 import { createPgDatabase, pgQuery, sqliteQuery, type PgDatabase } from '../support/db.js';
 
+const ports = createPorts();
 const targetOf = (url: string, dir = '/'): Target =>
   resolveTarget(
     { name: 'staging', urlEnv: 'U', protected: false, prismaConfig: undefined, prismaUrlEnv: 'DATABASE_URL' },
@@ -52,9 +54,11 @@ describe('verify.sql counted (PostgreSQL)', () => {
     ['SELECT * FROM "Comment" WHERE false', 0, null, []],
   ])('%s -> %i rows, keys %o', async (query, rows, keyColumns, keys) => {
     const shown: unknown[][] = [];
-    const [r] = await runVerifyQueries(targetOf(db.url), [query], 5_000, (_q, _c, sample) =>
-      shown.push(...sample),
-    );
+    const io = {
+      ports,
+      showRows: (_q: string, _c: string[], sample: unknown[][]) => void shown.push(...sample),
+    };
+    const [r] = await runVerifyQueries(io, targetOf(db.url), [query], 5_000);
     expect(r).toMatchObject({ rows, keys });
     if (rows > 0) expect(r!.keyColumns).toEqual(keyColumns);
     expect(JSON.stringify(r)).not.toContain('secret');
@@ -62,7 +66,12 @@ describe('verify.sql counted (PostgreSQL)', () => {
   });
 
   it('an error is the database error; nothing after it runs', async () => {
-    const out = await runVerifyQueries(targetOf(db.url), ['SELECT * FROM "Nope"', 'SELECT 1'], 5_000);
+    const out = await runVerifyQueries(
+      { ports },
+      targetOf(db.url),
+      ['SELECT * FROM "Nope"', 'SELECT 1'],
+      5_000,
+    );
     expect(out).toHaveLength(1);
     expect(out[0]!.error).toMatchObject({ code: '42P01' });
   });
@@ -89,7 +98,7 @@ describe('verify.sql counted (SQLite)', () => {
     ],
     ['SELECT "body" FROM Comment WHERE "id" > 10', 2, null, ['1', '2']],
   ])('%s -> %i rows, keys %o', async (query, rows, keyColumns, keys) => {
-    const [r] = await runVerifyQueries(targetOf(url, dir), [query], 5_000);
+    const [r] = await runVerifyQueries({ ports }, targetOf(url, dir), [query], 5_000);
     expect(r).toMatchObject({ rows, keyColumns, keys });
     expect(JSON.stringify(r)).not.toContain('secret');
   });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lint } from '../../src/commands/lint.js';
 import { createLedger, serializeLedger } from '../../src/core/ledger.js';
 import { lintJson, renderLint } from '../../src/ui/lint.js';
+import { realDeps } from '../support/deps.js';
 import { failure } from '../support/failure.js';
 
 const HOTFIX = '20240301000000_fix_orders';
@@ -70,7 +71,7 @@ CREATE INDEX "Order_total_idx" ON "Order"("total");
 describe('hotfix lint (command)', () => {
   it('with no paths: every migration; hotfix ones (named by a ledger) stricter, with their down.sql', async () => {
     const cwd = project(PG_PROJECT);
-    const r = await lint({ paths: [] }, { cwd });
+    const r = await lint({ paths: [] }, realDeps(cwd));
     expect(r.command).toBe('lint');
     expect(r.files.map((f) => [f.path, f.kind, f.hotfix, f.provider])).toEqual([
       ['prisma/migrations/20240101000000_init/migration.sql', 'migration', false, 'postgresql'],
@@ -98,7 +99,7 @@ describe('hotfix lint (command)', () => {
   });
 
   it('--hotfix-only lints just the hotfix migrations', async () => {
-    const r = await lint({ paths: [], hotfixOnly: true }, { cwd: project(PG_PROJECT) });
+    const r = await lint({ paths: [], hotfixOnly: true }, realDeps(project(PG_PROJECT)));
     expect(r.files.map((f) => f.kind)).toEqual(['migration', 'down']);
   });
 
@@ -106,14 +107,14 @@ describe('hotfix lint (command)', () => {
     const cwd = project(PG_PROJECT);
     const one = await lint(
       { paths: ['prisma/migrations/20240201000000_order_status/migration.sql'] },
-      { cwd },
+      realDeps(cwd),
     );
     expect(one.files).toHaveLength(1);
     expect(one.errors).toBe(0);
     expect(one.warnings).toBe(1);
-    const folder = await lint({ paths: [`prisma/migrations/${HOTFIX}`] }, { cwd });
+    const folder = await lint({ paths: [`prisma/migrations/${HOTFIX}`] }, realDeps(cwd));
     expect(folder.files.map((f) => f.kind)).toEqual(['migration', 'down']);
-    const dir = await lint({ paths: ['prisma/migrations'] }, { cwd });
+    const dir = await lint({ paths: ['prisma/migrations'] }, realDeps(cwd));
     expect(dir.files).toHaveLength(4);
   });
 
@@ -122,29 +123,29 @@ describe('hotfix lint (command)', () => {
       'prisma/migrations/migration_lock.toml': 'provider = "mysql"\n',
       'prisma/migrations/20240101000000_x/migration.sql': 'ALTER TABLE `User` DROP COLUMN `bio`;\n',
     });
-    const r = await lint({ paths: [] }, { cwd });
+    const r = await lint({ paths: [] }, realDeps(cwd));
     expect(r.files[0]?.provider).toBe('mysql');
     expect(r.findings.map((f) => f.rule)).toEqual(['drop-column', 'require-lock-timeout']);
-    const sqlite = await lint({ paths: [], provider: 'sqlite' }, { cwd });
+    const sqlite = await lint({ paths: [], provider: 'sqlite' }, realDeps(cwd));
     expect(sqlite.files[0]?.provider).toBe('sqlite');
   });
 
   it('usage errors: missing path, missing migrations directory, unsupported provider', async () => {
     const cwd = project({ 'x.sql': 'SELECT 1;' });
-    expect((await failure(lint({ paths: ['nope.sql'] }, { cwd }))).code).toBe('LINT_PATH_NOT_FOUND');
-    expect((await failure(lint({ paths: [] }, { cwd }))).code).toBe('LINT_NO_MIGRATIONS');
+    expect((await failure(lint({ paths: ['nope.sql'] }, realDeps(cwd)))).code).toBe('LINT_PATH_NOT_FOUND');
+    expect((await failure(lint({ paths: [] }, realDeps(cwd)))).code).toBe('LINT_NO_MIGRATIONS');
     const mssql = project({
       'prisma/migrations/migration_lock.toml': 'provider = "sqlserver"\n',
       'prisma/migrations/20240101000000_x/migration.sql': 'SELECT 1;\n',
     });
-    const e = await failure(lint({ paths: [] }, { cwd: mssql }));
+    const e = await failure(lint({ paths: [] }, realDeps(mssql)));
     expect(e.code).toBe('LINT_PROVIDER_UNSUPPORTED');
     expect(e.exitCode).toBe(2);
   });
 
   it('an unreadable ledger is a ledger error, never ignored', async () => {
     const cwd = project({ ...PG_PROJECT, '.hotfix/broken.json': '{ nope' });
-    const e = await failure(lint({ paths: [] }, { cwd }));
+    const e = await failure(lint({ paths: [] }, realDeps(cwd)));
     expect(e.code).toBe('LEDGER_CORRUPT');
     expect(e.exitCode).toBe(3);
   });
@@ -153,7 +154,7 @@ describe('hotfix lint (command)', () => {
 describe('renderLint / lintJson', () => {
   const plain = new Chalk({ level: 0 });
   it('groups findings by file with the statement, the reason and the fix, then a summary', async () => {
-    const r = await lint({ paths: [] }, { cwd: project(PG_PROJECT) });
+    const r = await lint({ paths: [] }, realDeps(project(PG_PROJECT)));
     const text = renderLint(plain, r);
     expect(text).toContain(`prisma/migrations/${HOTFIX}/migration.sql`);
     expect(text).toMatch(
@@ -169,7 +170,7 @@ describe('renderLint / lintJson', () => {
       'm/1_x/migration.sql':
         'SET lock_timeout = \'5s\';\n-- hotfix-lint-disable-next-line drop-column -- unused since v2\nALTER TABLE "U" DROP COLUMN "bio";\n',
     });
-    const r = await lint({ paths: ['m'] }, { cwd });
+    const r = await lint({ paths: ['m'] }, realDeps(cwd));
     const text = renderLint(plain, r);
     expect(text).toContain('suppressed: unused since v2');
     expect(text).toContain('✔ Linted 1 file: 0 errors, 0 warnings, 0 info, 1 suppressed');

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, pathsFromPrismaConfig } from '../../src/adapters/config-loader.js';
+import { nodeFiles } from '../../src/adapters/files.js';
+import { loadConfig, pathsFromPrismaConfig } from '../../src/workflow/config-loader.js';
 import { resolveEnvironment } from '../../src/core/config.js';
 import { failure } from '../support/failure.js';
 
@@ -14,7 +15,7 @@ function dir(files: Record<string, string>): string {
 
 describe('config', () => {
   it('defaults: main/develop, prisma/ paths, production from DATABASE_URL (protected)', async () => {
-    const config = await loadConfig(dir({}));
+    const config = await loadConfig(nodeFiles, dir({}));
     expect(config.baseBranch).toBe('main');
     expect(config.developBranch).toBe('develop');
     expect(config.schema).toBe('prisma/schema.prisma');
@@ -32,6 +33,7 @@ describe('config', () => {
 
   it('takes schema and migrations paths from prisma.config.ts', async () => {
     const config = await loadConfig(
+      nodeFiles,
       dir({
         'prisma.config.ts': `export default defineConfig({ schema: 'db/schema.prisma', migrations: { path: "db/migs" } })`,
       }),
@@ -43,6 +45,7 @@ describe('config', () => {
 
   it('reads environments and rejects unknown keys with their path', async () => {
     const good = await loadConfig(
+      nodeFiles,
       dir({
         'hotfix.config.json': JSON.stringify({
           baseBranch: 'master',
@@ -67,6 +70,7 @@ describe('config', () => {
 
     const bad = await failure(
       loadConfig(
+        nodeFiles,
         dir({
           'hotfix.config.json': JSON.stringify({
             environments: { production: { urlEnv: 'X', url: 'postgres://a' } },
@@ -81,6 +85,7 @@ describe('config', () => {
   it('refuses a URL where a variable name belongs, and broken JSON', async () => {
     const url = await failure(
       loadConfig(
+        nodeFiles,
         dir({
           'hotfix.config.json': JSON.stringify({ environments: { p: { urlEnv: 'postgres://u:p@h/db' } } }),
         }),
@@ -88,7 +93,7 @@ describe('config', () => {
     );
     expect(url.code).toBe('CONFIG_INVALID');
     expect(url.message).toContain('environment variable name');
-    const json = await failure(loadConfig(dir({ 'hotfix.config.json': '{ nope' })));
+    const json = await failure(loadConfig(nodeFiles, dir({ 'hotfix.config.json': '{ nope' })));
     expect(json.code).toBe('CONFIG_INVALID');
     expect(json.exitCode).toBe(2);
   });

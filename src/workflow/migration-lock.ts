@@ -1,8 +1,8 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import type { Provider } from '../core/lint/index.js';
 import { relativeTo } from '../core/text.js';
+import type { Files } from './ports.js';
 // migration_lock.toml names the database the migrations were written for: lint picks its rules by it.
 
 const PROVIDERS: Record<string, Provider> = {
@@ -14,14 +14,14 @@ const PROVIDERS: Record<string, Provider> = {
 };
 
 /** Provider from `<migrations>/migration_lock.toml`, or undefined when there is none. */
-export async function providerOf(migrationsDir: string, cwd: string): Promise<Provider | undefined> {
+export async function providerOf(
+  files: Files,
+  migrationsDir: string,
+  cwd: string,
+): Promise<Provider | undefined> {
   const lock = path.join(migrationsDir, 'migration_lock.toml');
-  let text: string;
-  try {
-    text = await fs.readFile(lock, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = await files.read(lock).catch(() => undefined);
+  if (text === undefined) return undefined;
   const name = /^\s*provider\s*=\s*"([^"]+)"/m.exec(text)?.[1];
   const provider = name ? PROVIDERS[name.toLowerCase()] : undefined;
   if (!provider) {

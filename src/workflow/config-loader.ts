@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULT_ENVIRONMENTS,
@@ -7,7 +6,7 @@ import {
   type HotfixConfig,
 } from '../core/config.js';
 import { usageError } from '../core/errors.js';
-import { readIfExists } from './fs-safe.js';
+import type { Files } from './ports.js';
 import { toPosix } from '../core/text.js';
 
 export const CONFIG_FILE = 'hotfix.config.json';
@@ -42,8 +41,13 @@ const ROOT_MARKERS = [CONFIG_FILE, '.hotfix', ...PRISMA_CONFIG_FILES, 'prisma/sc
  * `cwd` that holds hotfix.config.json, .hotfix/, a Prisma config, prisma/schema.prisma or
  * package.json, stopping at `boundary` (the git top level). Nothing found: the boundary.
  */
-export async function findProjectRoot(cwd: string, boundary: string | undefined): Promise<string> {
-  const stop = boundary ? path.resolve(boundary) : await gitTopLevel(cwd);
+export async function findProjectRoot(
+  files: Files,
+  cwd: string,
+  boundary: string | undefined,
+): Promise<string> {
+  const exists = async (p: string) => (await files.kind(p)) !== undefined;
+  const stop = boundary ? path.resolve(boundary) : await gitTopLevel(files, cwd);
   let dir = path.resolve(cwd);
   for (;;) {
     for (const marker of ROOT_MARKERS) {
@@ -56,23 +60,15 @@ export async function findProjectRoot(cwd: string, boundary: string | undefined)
 }
 
 /** The nearest folder holding .git (a folder, or a file in a linked worktree), without running git. */
-async function gitTopLevel(cwd: string): Promise<string | undefined> {
+async function gitTopLevel(files: Files, cwd: string): Promise<string | undefined> {
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    if (await exists(path.join(dir, '.git'))) return dir;
+    if ((await files.kind(path.join(dir, '.git'))) !== undefined) return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function loadConfig(root: string, explicitPath?: string): Promise<HotfixConfig> {
+export async function loadConfig(files: Files, root: string, explicitPath?: string): Promise<HotfixConfig> {
+  const readIfExists = (f: string) => files.read(f);
   const configPath = explicitPath ? path.resolve(root, explicitPath) : path.join(root, CONFIG_FILE);
   const shown = toPosix(path.relative(root, configPath)) || CONFIG_FILE;
   const text = await readIfExists(configPath);

@@ -1,9 +1,8 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { Git } from '../adapters/git.js';
 import { parseLedger, serializeLedger, type LedgerFile } from '../core/ledger.js';
 import { resolveInside } from '../core/names.js';
-import { readIfExists, writeFileAtomic } from './fs-safe.js';
-import type { Git } from './git.js';
+import type { Files } from './ports.js';
 
 export const LEDGER_DIR = '.hotfix';
 
@@ -30,25 +29,31 @@ export interface LedgerStore {
  * The ledgers in `projectRoot`'s working tree only, by file name; invalid files throw (a ledger
  * error). Needs no git, so `hotfix lint` runs anywhere. `shownDir` names `.hotfix/` in messages.
  */
-export async function listWorkingTree(projectRoot: string, shownDir = LEDGER_DIR): Promise<LedgerEntry[]> {
+export async function listWorkingTree(
+  files: Files,
+  projectRoot: string,
+  shownDir = LEDGER_DIR,
+): Promise<LedgerEntry[]> {
   const dir = path.join(projectRoot, LEDGER_DIR);
   let names: string[] = [];
   try {
-    names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    names = (await files.list(dir))
+      .map((e) => e.name)
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const out: LedgerEntry[] = [];
   for (const entryName of names.sort()) {
     const rel = `${shownDir}/${entryName}`;
-    const text = await readIfExists(path.join(dir, entryName));
+    const text = await files.read(path.join(dir, entryName));
     if (text !== undefined) out.push({ file: parseLedger(text, rel), source: rel, onBranch: undefined });
   }
   return out;
 }
 
 /** `projectRoot` holds `.hotfix/`; it may be a sub-folder of the git repository (monorepos). */
-export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
+export function openLedgerStore(git: Git, files: Files, projectRoot: string): LedgerStore {
   const dir = path.join(projectRoot, LEDGER_DIR);
   // Paths as git names them: relative to the repository root, forward slashes.
   const gitDir = path.relative(git.root, dir).split(path.sep).join('/');
@@ -59,14 +64,14 @@ export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
     relativePath,
     absolutePath,
     read: async (name) => {
-      const text = await readIfExists(absolutePath(name));
+      const text = await files.read(absolutePath(name));
       return text === undefined ? undefined : parseLedger(text, relativePath(name));
     },
-    write: (file) => writeFileAtomic(absolutePath(file.name), serializeLedger(file)),
+    write: (file) => files.write(absolutePath(file.name), serializeLedger(file)),
     remove: async (name) => {
-      await fs.rm(absolutePath(name), { force: true });
-      // Undo of a first write: leave no empty .hotfix/ behind (rmdir fails if anything is left).
-      await fs.rmdir(dir).catch(() => undefined);
+      await files.remove(absolutePath(name));
+      // Undo of a first write: leave no empty .hotfix/ behind.
+      if ((await files.list(dir).catch(() => [undefined])).length === 0) await files.remove(dir);
     },
     listAll: async () => {
       const found = new Map<string, LedgerEntry>();
@@ -76,7 +81,7 @@ export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
         if (!current || entry.file.events.length > current.file.events.length)
           found.set(entry.file.name, entry);
       };
-      for (const entry of await listWorkingTree(projectRoot, gitDir)) consider(entry);
+      for (const entry of await listWorkingTree(files, projectRoot, gitDir)) consider(entry);
       const current = await git.currentBranch();
       for (const branch of await git.localBranches('hotfix/*')) {
         if (branch === current) continue; // the working tree already is this branch (and may be newer)
@@ -96,5 +101,3 @@ export function openLedgerStore(git: Git, projectRoot: string): LedgerStore {
     },
   };
 }
-
-export { serializeLedger };
