@@ -1,20 +1,27 @@
 // Migration-aware driver adapter factories for the Wasm schema engine, with the fixes the
-// stock adapters need to behave like the native engine (see PRISMA-OFFLINE.md).
+// stock adapters need to behave like the native engine (each one explained where it is made).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+
+import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
 
 import { pgIdent, sqliteFilePath } from './datasource.mjs';
 import { debug } from './log.mjs';
 
 const PG_CHAR_OID = 18; // PostgreSQL's internal single-byte "char" type
 const PG_TEXT_OID = 25;
+/** Marks a pg field description that was a `"char"` column before it was reported as text. */
+const PG_CHAR_FIELD = Symbol('pg "char" column');
 
 let pgResultPatched = false;
 /**
  * adapter-pg has no column type for `"char"` (OID 18), which the engine's schema describer
- * reads from the catalog: report such columns as text (the value already is a string).
+ * reads from the catalog (`pg_constraint.contype`, `confdeltype`, ...): its `queryRaw` throws
+ * "Column type 'char' could not be deserialized". Let pg parse such columns as text (the
+ * value already is a one-character string) and remember which fields they were.
  * @param {any} pg the `pg` module
  */
 function patchPgCharColumns(pg) {
@@ -24,9 +31,57 @@ function patchPgCharColumns(pg) {
   const addFields = proto.addFields;
   proto.addFields = function patchedAddFields(fieldDescriptions) {
     for (const field of fieldDescriptions) {
-      if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+      if (field.dataTypeID === PG_CHAR_OID) {
+        field.dataTypeID = PG_TEXT_OID;
+        field[PG_CHAR_FIELD] = true;
+      }
     }
     return addFields.call(this, fieldDescriptions);
+  };
+}
+
+/** Set to `1`: report `"char"` columns as text, as the stand-in did before (panics, see below). */
+export const CHAR_AS_TEXT_ENV = 'SCHEMA_ENGINE_STANDIN_PG_CHAR_AS_TEXT';
+
+/** The fields of the result `queryRaw` is converting, handed over by `performIO`. */
+const queryRawFields = new AsyncLocalStorage();
+let pgQueryablePatched = false;
+/**
+ * ... and report those columns to the engine as `Character`, as the native engine's driver
+ * does (`"char"` is a Rust `char` there). As text, the describer panics on every CHECK or
+ * EXCLUDE constraint: `get_constraints` reads `contype` with `get_expect_char`
+ * (sql-schema-describer/src/postgres.rs:1193, "Getting constraint_type from Resultrow ... as
+ * char failed"), so `migrate diff` and drift checks failed on any schema with a CHECK.
+ * Patched once on adapter-pg's PgQueryable (the base of its adapter and transaction classes).
+ * @param {any} queryable a PrismaPgAdapter
+ */
+function patchPgCharColumnTypes(queryable) {
+  // The old behaviour on demand, to reproduce a real panic in the Wasm engine (the test of
+  // panic reporting uses it; see README.md).
+  if (pgQueryablePatched || process.env[CHAR_AS_TEXT_ENV] === '1') return;
+  let proto = Object.getPrototypeOf(queryable);
+  while (proto && !(Object.hasOwn(proto, 'performIO') && Object.hasOwn(proto, 'queryRaw'))) {
+    proto = Object.getPrototypeOf(proto);
+  }
+  if (!proto) throw new Error('adapter-pg changed: no PgQueryable.performIO/queryRaw to patch');
+  pgQueryablePatched = true;
+  const { performIO, queryRaw } = proto;
+  proto.performIO = async function patchedPerformIO(query) {
+    const result = await performIO.call(this, query);
+    const pending = queryRawFields.getStore();
+    if (pending) pending.fields = result?.fields;
+    return result;
+  };
+  proto.queryRaw = async function patchedQueryRaw(query) {
+    /** @type {{ fields?: any[] }} */
+    const pending = {};
+    const result = await queryRawFields.run(pending, () => queryRaw.call(this, query));
+    pending.fields?.forEach((field, i) => {
+      if (field?.[PG_CHAR_FIELD] && result.columnTypes[i] === ColumnTypeEnum.Text) {
+        result.columnTypes[i] = ColumnTypeEnum.Character;
+      }
+    });
+    return result;
   };
 }
 
@@ -70,6 +125,7 @@ export async function disposeAllAdapters() {
  * @param {any} adapter a PrismaPgAdapter
  */
 function patchPgAdapter(adapter) {
+  patchPgCharColumnTypes(adapter);
   // adapter-pg splits scripts on `;` (breaking `DO $$ ... $$`) and runs the pieces one by one
   // (not atomic). The native engine sends a whole script as one simple query, which
   // PostgreSQL runs in one implicit transaction.

@@ -13,7 +13,7 @@ import readline from 'node:readline';
 import { UnsupportedUrlError, pgTarget, providerOf, targetOf } from './datasource.mjs';
 import { UserFacingError, applyMigrationError, describeScriptError, pgConnectionError } from './errors.mjs';
 import { forwardEngineLog, info, log } from './log.mjs';
-import { enginesHash, loadSchemaEngineClass } from './wasm.mjs';
+import { WasmPanic, enginesHash, loadSchemaEngineClass, toWasmPanic } from './wasm.mjs';
 
 // Drivers and adapters are imported on demand: `--version` and the one-shot commands stay fast.
 const direct = () => import('./direct.mjs');
@@ -176,6 +176,45 @@ class Server {
     this.target = undefined;
     /** @type {{ last: { script: string, error: unknown } | null } | undefined} */
     this.scriptFailures = undefined;
+    /** requests being handled */
+    this.inFlight = 0;
+    /** @type {WasmPanic | undefined} the engine's first panic: every later call fails with it */
+    this.panic = undefined;
+    /** @type {(panic: WasmPanic) => void} */
+    let failInFlight = () => undefined;
+    /** Rejects when the engine panics: the request it was working on never settles by itself. */
+    this.panicked = new Promise((_resolve, reject) => {
+      failInFlight = reject;
+    });
+    this.panicked.catch(() => undefined);
+    this.failInFlight = failInFlight;
+  }
+
+  /**
+   * The Wasm engine panicked, or a JavaScript exception unwound through it, outside the call
+   * that is awaited (the engine runs its futures from promise callbacks, so the RuntimeError
+   * is an uncaught exception, and the pending call never settles). Answer the request in
+   * flight with the panic, like the native engine's `is_panic` errors, and keep serving: the
+   * CLI closes stdin and then waits for the exit (if the process exited by itself, the
+   * CLI's `stop()` would wait for an `exit` event that has already been emitted, and
+   * `prisma migrate diff` could end with exit code 0 and no output). With no request in flight
+   * there is nobody to answer: log it and exit with 101, like a native panic.
+   * @param {unknown} error
+   */
+  onPanic(error) {
+    const panic = toWasmPanic(error);
+    this.panic ??= panic;
+    this.failInFlight(this.panic);
+    if (this.inFlight > 0) {
+      log('WARN', { message: `The Wasm schema engine panicked: ${panic.message}` });
+      return;
+    }
+    log(
+      'ERROR',
+      { is_panic: true, message: panic.message, backtrace: panic.backtrace },
+      'schema_engine::logger',
+    );
+    void this.shutdown(101);
   }
 
   /** The migration-aware adapter factory for the configured URL, bound like Prisma does. */
@@ -269,12 +308,16 @@ class Server {
     const { id, method } = request;
     const params = request.params ?? {};
     if (id === undefined) return; // notification: nothing to answer
+    this.inFlight++;
     try {
-      const result = await this.dispatch(method, params);
+      // After a panic the Wasm instance is unusable (the native engine would have exited).
+      if (this.panic) throw this.panic;
+      const result = await Promise.race([this.dispatch(method, params), this.panicked]);
       send({ jsonrpc: '2.0', result: result === undefined ? null : result, id });
     } catch (error) {
       send({ jsonrpc: '2.0', error: await this.toRpcError(error, method, params), id });
     } finally {
+      this.inFlight--;
       if (this.scriptFailures) this.scriptFailures.last = null;
     }
   }
@@ -376,11 +419,22 @@ class Server {
       data,
     });
 
-    const message = String(e?.message ?? e);
-    // Panics in the Wasm engine surface as WebAssembly.RuntimeError ("unreachable").
-    if (e instanceof WebAssembly.RuntimeError) {
-      return rpc({ is_panic: true, message, backtrace: String(e.stack ?? '') });
+    // A panic in the Wasm engine surfaces as WebAssembly.RuntimeError ("unreachable"); its
+    // text is in the panic registry. The CLI shows a panic's top-level `message` (RustPanic),
+    // so it carries the panic text too, not the generic sentence of other errors.
+    if (e instanceof WasmPanic || e instanceof WebAssembly.RuntimeError) {
+      const panic = toWasmPanic(e);
+      if (!(e instanceof WasmPanic)) {
+        this.panic ??= panic;
+        this.failInFlight(panic);
+      }
+      return {
+        code: 4466,
+        message: panic.message,
+        data: { is_panic: true, message: panic.message, backtrace: panic.backtrace },
+      };
     }
+    const message = String(e?.message ?? e);
     const real = this.registeredError(message);
     // A migration script failed: report P3018 with the database's own error, like the native
     // engine (the Wasm engine says "external connector error" or maps the driver error).
@@ -438,17 +492,34 @@ class Server {
 
 // ---------------------------------------------------------------------------------------------
 
+/** @type {Server | undefined} the JSON-RPC server, once started */
+let server;
+
 /** Keep stderr pure JSON lines (the CLI parses each one) and never die silently. */
 function installProcessHandlers() {
   process.emitWarning = (warning) => {
     log('WARN', { message: String(/** @type {any} */ (warning)?.message ?? warning) });
   };
   process.on('unhandledRejection', (reason) => {
+    if (server && reason instanceof WebAssembly.RuntimeError) {
+      server.onPanic(reason);
+      return;
+    }
     log('WARN', { message: `Unhandled rejection: ${String(/** @type {any} */ (reason)?.stack ?? reason)}` });
   });
   process.on('uncaughtException', (error) => {
+    // In server mode, answer the request in flight (see Server.onPanic).
+    if (server) {
+      server.onPanic(error);
+      return;
+    }
     // Like a native panic: exit code 101 and an ERROR line with is_panic.
-    log('ERROR', { is_panic: true, message: String(error?.stack ?? error) }, 'schema_engine::logger');
+    const panic = toWasmPanic(error);
+    log(
+      'ERROR',
+      { is_panic: true, message: panic.message, backtrace: panic.backtrace },
+      'schema_engine::logger',
+    );
     process.exit(101);
   });
   // The CLI went away: nothing left to answer.
@@ -483,10 +554,11 @@ async function main() {
     process.stderr.write(`error: Found argument '${first}' which wasn't expected\n\n${usage()}`);
     return 1;
   }
-  const server = new Server({ datamodels: args.datamodels, datasource });
-  process.on('SIGTERM', () => void server.shutdown(0));
-  process.on('SIGINT', () => void server.shutdown(0));
-  server.start();
+  const rpc = new Server({ datamodels: args.datamodels, datasource });
+  server = rpc;
+  process.on('SIGTERM', () => void rpc.shutdown(0));
+  process.on('SIGINT', () => void rpc.shutdown(0));
+  rpc.start();
   return undefined; // keep running until stdin closes
 }
 

@@ -24,12 +24,73 @@ export function enginesHash() {
   }
 }
 
+/**
+ * Where the Wasm engine's panic hook leaves the panic message. The Rust side calls
+ * `global.PRISMA_WASM_PANIC_REGISTRY.set_message(info.to_string())` and then aborts, so the
+ * JavaScript caller only sees `RuntimeError: unreachable`; without a registry the hook itself
+ * throws a TypeError that replaces the panic. Same shape as Prisma's own `WasmPanicRegistry`
+ * (`@prisma/internals`), which the CLI installs for its in-process Wasm engines.
+ */
+export class WasmPanicRegistry {
+  message = '';
+
+  get() {
+    return `${this.message}`;
+  }
+
+  /** Called by the Wasm panic hook only. @param {string} value */
+  set_message(value) {
+    this.message = `RuntimeError: ${value}`;
+  }
+}
+
+/** The process-wide registry (created once, shared with anything else that installed one). */
+export function panicRegistry() {
+  const g = /** @type {any} */ (globalThis);
+  if (typeof g.PRISMA_WASM_PANIC_REGISTRY?.set_message !== 'function') {
+    g.PRISMA_WASM_PANIC_REGISTRY = new WasmPanicRegistry();
+  }
+  return /** @type {WasmPanicRegistry} */ (g.PRISMA_WASM_PANIC_REGISTRY);
+}
+
+/**
+ * The engine panicked (or a JavaScript exception unwound through it): its Wasm instance must
+ * not be used again. `message` is what Prisma's `getWasmError` reads from the registry
+ * (`RuntimeError: panicked at <file>:<line>:<col>:\n<message>`); `backtrace` is that message
+ * followed by the JavaScript stack, like Prisma's.
+ */
+export class WasmPanic extends Error {
+  /** @param {string} message @param {string} backtrace */
+  constructor(message, backtrace) {
+    super(message);
+    this.name = 'WasmPanic';
+    this.backtrace = backtrace;
+  }
+}
+
+/**
+ * The WasmPanic for an error thrown by (or through) the Wasm engine: a `RuntimeError` takes
+ * its text from the panic registry; any other error is reported as itself.
+ * @param {unknown} error
+ */
+export function toWasmPanic(error) {
+  if (error instanceof WasmPanic) return error;
+  const e = /** @type {any} */ (error);
+  const stack = String(e?.stack ?? 'NO_BACKTRACE');
+  if (e instanceof WebAssembly.RuntimeError || e?.name === 'RuntimeError') {
+    const message = panicRegistry().get() || `RuntimeError: ${String(e?.message ?? e)}`;
+    return new WasmPanic(message, [message, ...stack.split('\n').slice(1)].join('\n'));
+  }
+  return new WasmPanic(String(e?.message ?? e), stack);
+}
+
 /** @type {Promise<any> | undefined} */
 let loaded;
 
 /** @returns {Promise<any>} the `SchemaEngine` class */
 export function loadSchemaEngineClass() {
   loaded ??= (async () => {
+    panicRegistry();
     const bg = await import(`${PACKAGE}/schema_engine_bg`);
     const bytes = await readFile(path.join(packageDir(), 'schema_engine_bg.wasm'));
     const module = await WebAssembly.compile(bytes);
