@@ -24,7 +24,7 @@ export function register(program: Command, kit: CliKit): void {
       ) => {
         const [{ checklistCommand }, { renderChecklistResult }] = await Promise.all([
           import('../commands/checklist.js'),
-          import('../ui/runbook.js'),
+          import('../ui/checklist.js'),
         ]);
         kit.print(await checklistCommand({ ...opts, name }, kit.deps()), {
           json: opts.json === true,

@@ -33,7 +33,7 @@ export function register(program: Command, kit: CliKit): void {
     .action(async (name: string, opts: DeployInput & { json?: boolean }) => {
       const [{ deploy }, { renderDeploy }] = await Promise.all([
         import('../commands/deploy.js'),
-        import('../ui/render.js'),
+        import('../ui/deploy.js'),
       ]);
       kit.print(await deploy({ ...opts, name }, kit.deps()), {
         json: opts.json === true,

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { ShowRows } from '../workflow/verify-sql.js';
@@ -100,8 +99,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       showRowsAsked = opts.showRows === true;
       // Every command runs in this folder: a typo in -C is a usage error whatever the command.
       if (cwdOption() === undefined) return;
-      const found = await stat(projectDir()).catch(() => undefined);
-      if (!found?.isDirectory()) throw cwdMissingError(projectDir(), found !== undefined);
+      const kind = await ports.files.kind(projectDir());
+      if (kind !== 'dir') throw cwdMissingError(projectDir(), kind !== undefined);
     });
 
   const ports = io.ports ?? createPorts();

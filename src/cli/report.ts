@@ -21,7 +21,7 @@ export function register(program: Command, kit: CliKit): void {
     .action(async (name: string, opts: { out?: string; env?: string[]; json?: boolean }) => {
       const [{ report }, { renderReport }] = await Promise.all([
         import('../commands/report.js'),
-        import('../ui/runbook.js'),
+        import('../ui/report.js'),
       ]);
       kit.print(await report({ ...opts, name }, kit.deps()), {
         json: opts.json === true,
@@ -39,7 +39,7 @@ export function register(program: Command, kit: CliKit): void {
     .action(async (name: string, opts: { phase?: string; json?: boolean }) => {
       const [{ notify }, { renderNotice }] = await Promise.all([
         import('../commands/notify.js'),
-        import('../ui/runbook.js'),
+        import('../ui/report.js'),
       ]);
       kit.print(await notify({ ...opts, name }, kit.deps()), {
         json: opts.json === true,

@@ -19,7 +19,7 @@ export function register(program: Command, kit: CliKit): void {
     .action(async (name: string, opts: ResolveInput & { json?: boolean }) => {
       const [{ resolve }, { renderResolve }] = await Promise.all([
         import('../commands/resolve.js'),
-        import('../ui/render.js'),
+        import('../ui/resolve.js'),
       ]);
       kit.print(await resolve({ ...opts, name }, kit.deps()), {
         json: opts.json === true,

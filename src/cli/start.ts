@@ -69,7 +69,7 @@ export function register(program: Command, kit: CliKit): void {
     .action(async (name: string, opts: StartOptions) => {
       const [{ start }, { renderStart }] = await Promise.all([
         import('../commands/start.js'),
-        import('../ui/render.js'),
+        import('../ui/start.js'),
       ]);
       const result = await start(
         {

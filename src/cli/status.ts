@@ -14,7 +14,7 @@ export function register(program: Command, kit: CliKit): void {
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       const [{ status }, { renderStatus }] = await Promise.all([
         import('../commands/status.js'),
-        import('../ui/render.js'),
+        import('../ui/status.js'),
       ]);
       kit.print(await status({ name }, kit.deps()), { json: opts.json === true, text: renderStatus });
     });

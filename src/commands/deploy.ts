@@ -1,23 +1,10 @@
-import path from 'node:path';
 import { type ChecklistItem } from '../core/checklists.js';
 import { planDeploy, type DeployPlan } from '../core/plan/deploy.js';
 import { isHotfixError, usageError } from '../core/errors.js';
-import type { DownState, RowCount } from '../core/plan/confirm-summary.js';
-import { scanSql } from '../core/sql/lexer.js';
-import { isDownTemplate } from '../core/templates.js';
-import { countQueryFor } from '../core/verify-sql.js';
-import { relativeTo } from '../core/text.js';
 import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
-import {
-  openSession,
-  requireReason,
-  runFacts,
-  type EnvCommandInput,
-  type Session,
-} from '../workflow/session.js';
-import { lintFiles } from '../workflow/lint-gate.js';
-import { readOnlyCount, verifyQueryCount } from '../workflow/verify-sql.js';
+import { openSession, requireReason, runFacts, type EnvCommandInput } from '../workflow/session.js';
+import { gatherDeployFacts } from '../workflow/deploy-facts.js';
 import type { BackupTaken } from '../workflow/backup-step.js';
 
 export interface DeployInput extends EnvCommandInput {
@@ -77,11 +64,11 @@ async function deployOnce(input: DeployInput, deps: Deps): Promise<DeployResult>
   }
   const s = await openSession(input, deps, 'deploy');
   try {
-    const plan = planDeploy(await gather(s, input));
-    const applied = await applyPlan(s, plan.plan);
+    const plan = planDeploy(await gatherDeployFacts(s, input));
+    const applied = await applyPlan(s, plan.plan, { command: 'deploy' });
     return {
       ...plan,
-      ...runFacts(s, applied.commit, 'post-deploy'),
+      ...runFacts(s, applied, 'post-deploy'),
       verifySql: applied.verifySql,
       backup: applied.backup,
     };
@@ -89,73 +76,3 @@ async function deployOnce(input: DeployInput, deps: Deps): Promise<DeployResult>
     await s.close();
   }
 }
-
-async function gather(s: Session, input: DeployInput) {
-  const base = await s.envFacts();
-  const pendingSql = await Promise.all(
-    base.db.pending.map(async (migration) => ({
-      migration,
-      sql: (await s.ports.files.read(path.join(s.migrationsDir, migration, 'migration.sql'))) ?? '',
-    })),
-  );
-  const relDir = relativeTo(s.projectRoot, s.migrationsDir);
-  const lint = await lintFiles(
-    pendingSql.map((m) => ({
-      file: `${relDir}/${m.migration}/migration.sql`,
-      sql: m.sql,
-      hotfix: m.migration === s.migration,
-    })),
-    s.migrationsDir,
-    s.projectRoot,
-    s.ports.files,
-  );
-  return {
-    ...base,
-    pendingSql,
-    lint,
-    file: `${relDir}/${s.migration}/migration.sql`,
-    includePending: input.includePending === true,
-    acceptRisk: input.acceptRisk === true,
-    verifyQueries: await verifyQueryCount(s.ports, s),
-    backup: input.backup === true,
-    provider: s.target.provider,
-    // Counted only where someone is asked (protected), read-only, 5 s at most.
-    rowCounts: s.target.env.protected ? await countRows(s, pendingSql) : [],
-    down: downState(await s.ports.files.read(path.join(s.migrationsDir, s.migration, 'down.sql'))),
-    noRollbackPlan: input.rollbackPlan === false,
-  };
-}
-
-function downState(text: string | undefined): DownState {
-  return text === undefined ? 'missing' : isDownTemplate(text) ? 'template' : 'filled';
-}
-
-/** How many rows each DELETE/UPDATE would touch now: read-only, under a 5 s statement timeout. */
-async function countRows(s: Session, pending: { migration: string; sql: string }[]): Promise<RowCount[]> {
-  const out: RowCount[] = [];
-  for (const m of pending) {
-    for (const st of scanSql(m.sql, s.target.provider).statements) {
-      const statement = m.sql.slice(st.start, st.end).trim();
-      const query = countQueryFor(statement);
-      if (!query) continue;
-      const result = await readOnlyCount(s.ports, s.target, query, COUNT_TIMEOUT_MS).catch(() => undefined);
-      const n = result && 'n' in result ? result.n : Number.NaN;
-      out.push(
-        Number.isFinite(n)
-          ? { migration: m.migration, statement, rows: n }
-          : {
-              migration: m.migration,
-              statement,
-              rows: null,
-              note:
-                result && 'error' in result && result.error.code === '57014'
-                  ? 'could not count in 5 s'
-                  : 'could not count',
-            },
-      );
-    }
-  }
-  return out;
-}
-
-const COUNT_TIMEOUT_MS = 5_000;

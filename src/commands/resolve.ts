@@ -3,7 +3,7 @@ import { planResolve, type ResolvePlan } from '../core/plan/resolve.js';
 import { applyPlan } from '../workflow/apply.js';
 import { withTask, type Deps } from '../workflow/deps.js';
 import { judgeResolveCheck, type StatementProved } from '../core/plan/resolve-check.js';
-import { gatherCheckFacts } from '../workflow/resolve-check.js';
+import { gatherCheckFacts } from '../workflow/resolve-facts.js';
 import { openSession, requireReason, runFacts, type EnvCommandInput } from '../workflow/session.js';
 
 export interface ResolveInput extends EnvCommandInput {
@@ -37,8 +37,8 @@ export async function resolve(input: ResolveInput, deps: Deps): Promise<ResolveR
         ),
       ));
     const plan = planResolve({ ...base, action, check, proof });
-    const applied = await applyPlan(s, plan.plan);
-    return { ...plan, ...runFacts(s, applied.commit, action === 'applied' ? 'post-deploy' : 'rollback') };
+    const applied = await applyPlan(s, plan.plan, { command: 'resolve' });
+    return { ...plan, ...runFacts(s, applied, action === 'applied' ? 'post-deploy' : 'rollback') };
   } finally {
     await s.close();
   }

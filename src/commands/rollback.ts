@@ -3,7 +3,7 @@ import { deriveState } from '../core/ledger.js';
 import { DEFAULT_TIMEOUTS } from '../core/lint/index.js';
 import { checkTimeouts } from '../core/lint/preamble.js';
 import { planRollback, type RollbackPlan } from '../core/plan/rollback.js';
-import { applyPlan } from '../workflow/apply.js';
+import { applyPlan, runOf } from '../workflow/apply.js';
 import type { BackupTaken } from '../workflow/backup-step.js';
 import type { Deps } from '../workflow/deps.js';
 import { gatherRollbackFacts } from '../workflow/rollback-facts.js';
@@ -47,15 +47,14 @@ export async function rollback(input: RollbackInput, deps: Deps): Promise<Rollba
   const s = await openSession(input, deps, 'rollback');
   try {
     const plan = planRollback(await gatherRollbackFacts(s, input, timeouts));
-    const applied = await applyPlan(s, plan.plan);
+    const applied = await applyPlan(s, plan.plan, { command: 'rollback' });
     const { done, revert, ...rest } = plan;
     const result: RollbackResult = {
       ...rest,
-      summary: input.dryRun ? plan.summary : done,
-      dryRun: input.dryRun === true,
+      summary: applied.ran ? done : plan.summary,
+      ...runOf(applied),
       revert: revert && { ...revert, commit: applied.migrationCommit },
       reconciled: s.reconciled,
-      commit: applied.commit,
       next: [],
       checklist: [],
       backup: applied.backup,

@@ -79,6 +79,9 @@ export type LedgerFile = z.infer<typeof ledgerFileSchema>;
 
 export type NewEvent = Omit<LedgerEvent, 'seq'>;
 
+/** An event before a run stamps it with its time, actor and command (workflow/recorder.ts). */
+export type EventDraft = Omit<NewEvent, 'at' | 'actor' | 'command'>;
+
 const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(\s|$)/m;
 
 /**

@@ -1,27 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { FinishResult } from '../commands/finish.js';
-import type { FinishStep } from '../core/plan/finish.js';
+import { stepText } from './plan.js';
 import type { GuardFinding } from '../core/merge-guard.js';
-import { renderChecklist } from './render.js';
-
-function stepText(s: FinishStep): string {
-  switch (s.kind) {
-    case 'merge':
-      return `merge ${s.branch} into ${s.into} (git merge --no-ff)`;
-    case 'checkout':
-      return `check out ${s.branch}`;
-    case 'bump':
-      return `bump ${s.file} from ${s.from} to ${s.to} on ${s.on} and commit`;
-    case 'record':
-      return `record "finished" in the ledger and commit it on ${s.on.join(' and ')}`;
-    case 'tag':
-      return `tag ${s.on} as ${s.name}`;
-    case 'delete-branch':
-      return `delete the local branch ${s.branch}`;
-    case 'push':
-      return `push ${s.refs.join(', ')} to ${s.remote}`;
-  }
-}
+import { renderChecklist } from './checklist.js';
 
 export function renderGuard(c: ChalkInstance, guard: readonly GuardFinding[], develop: string): string[] {
   if (guard.length === 0)
@@ -48,7 +29,7 @@ export function renderFinish(c: ChalkInstance, r: FinishResult): string {
     );
   if (r.dryRun) {
     lines.push(c.bold(`Dry run: hotfix finish ${r.hotfix} would do the following (nothing was changed)`));
-    r.plan.forEach((s, i) => lines.push(`  ${i + 1}. ${stepText(s)}`));
+    r.plan.forEach((s, i) => lines.push(`  ${i + 1}. ${stepText(c, s)}`));
   } else {
     lines.push(`${c.green('✔')} ${c.bold(`Finished hotfix ${r.hotfix}`)}`);
     for (const d of r.done) lines.push(`  ${d}`);

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import type { LintSummary } from '../core/plan/types.js';
 import type { LintResult } from '../commands/lint.js';
 import type { LintFinding, Severity } from '../core/lint/index.js';
 
@@ -77,4 +78,16 @@ export function renderLint(c: ChalkInstance, r: LintResult): string {
 /** The `--json` document: the result itself, with `ok` false when an error finding is left. */
 export function lintJson(r: LintResult): Record<string, unknown> {
   return { ok: r.errors === 0, ...r };
+}
+
+/** A command's lint verdict on what it writes or runs, with the findings. */
+export function renderLintSection(c: ChalkInstance, lint: LintSummary): string[] {
+  const shown = lint.findings.filter((f) => f.severity !== 'info' || f.suppressed);
+  const head = `${c.bold('Lint')}: ${lint.errors} error(s), ${lint.warnings} warning(s), ${lint.infos} info, ${lint.suppressed} suppressed`;
+  if (shown.length === 0) return [head];
+  return [
+    head,
+    ...renderLintFindings(c, shown, '  '),
+    ...(lint.infos > 0 ? ['  (hotfix lint <file> shows the info-level advice too)'] : []),
+  ];
 }

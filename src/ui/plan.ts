@@ -14,7 +14,8 @@ function action(a: Action): string {
   }
 }
 
-function step(c: ChalkInstance, s: Step): string {
+/** A step, in words: what the run will do (a dry run) or did. */
+export function stepText(c: ChalkInstance, s: Step): string {
   switch (s.kind) {
     case 'record':
       return `record ${s.event.type} in the ledger (${s.why})`;
@@ -38,7 +39,29 @@ function step(c: ChalkInstance, s: Step): string {
         `     - confirm from _prisma_migrations that ${s.confirm.migration} is ${s.confirm.expect}, record ${s.outcome}`,
       ].join('\n');
     case 'commit':
-      return `commit the ledger: "${s.message}"`;
+      return s.paths && s.paths.length > 0
+        ? `commit ${s.paths.join(', ')} and the ledger: "${s.message}" (--no-commit: staged)`
+        : `commit the ledger: "${s.message}"`;
+    case 'create-branch':
+      return `create branch ${s.branch} from ${s.from} and check it out`;
+    case 'checkout':
+      return `check out ${s.branch}`;
+    case 'write-files':
+      return `write ${s.files.map((f) => f.path).join(', ')} (${s.why})`;
+    case 'create-ledger':
+      return `record the hotfix in a new ledger (${s.ledger.events.map((e) => e.type).join(', ')})`;
+    case 'merge':
+      return `merge ${s.branch} into ${s.into} (git merge --no-ff)`;
+    case 'bump':
+      return `bump ${s.file} from ${s.from} to ${s.to} on ${s.on} and commit`;
+    case 'record-finished':
+      return `record "finished" in the ledger and commit it on ${s.on.join(' and ')}`;
+    case 'tag':
+      return `tag ${s.on} as ${s.name}`;
+    case 'delete-branch':
+      return `delete the local branch ${s.branch}`;
+    case 'push':
+      return `push ${s.refs.join(', ')} to ${s.remote}`;
     case 'backup':
       return s.items.length > 0
         ? `back up ${s.items.map((i) => i.what).join('; ')} to .hotfix/backups/ (not committed), with restore.sql`
@@ -53,5 +76,5 @@ function step(c: ChalkInstance, s: Step): string {
 /** A plan's steps, numbered: what a dry run says the real run would do. */
 export function renderPlan(c: ChalkInstance, steps: readonly Step[]): string[] {
   if (steps.length === 0) return [];
-  return [c.bold('Plan'), ...steps.map((s, i) => `  ${i + 1}. ${step(c, s)}`)];
+  return [c.bold('Plan'), ...steps.map((s, i) => `  ${i + 1}. ${stepText(c, s)}`)];
 }

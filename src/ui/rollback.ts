@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { RollbackResult } from '../commands/rollback.js';
 import { renderLintFindings } from './lint.js';
-import { renderChecklist } from './render.js';
+import { renderChecklist } from './checklist.js';
 import { renderPlan } from './plan.js';
 import { indent, oneLine } from '../core/text.js';
 

@@ -24,20 +24,4 @@ export async function lintFiles(
   return { ...countFindings(findings), findings };
 }
 
-export function lintDetails(summary: LintSummary): Record<string, unknown> {
-  return {
-    errors: summary.errors,
-    warnings: summary.warnings,
-    suppressed: summary.findings
-      .filter((f) => f.suppressed)
-      .map((f) => ({
-        rule: f.rule,
-        file: f.file ?? null,
-        line: f.line,
-        reason: f.suppressed?.reason ?? null,
-      })),
-    rules: [
-      ...new Set(summary.findings.filter((f) => !f.suppressed && f.severity !== 'info').map((f) => f.rule)),
-    ],
-  };
-}
+export { lintDetails } from '../core/plan/common.js';

@@ -6,7 +6,6 @@ import { openLedgerStore, type LedgerEntry, type LedgerStore } from './ledger-st
 import type { Files, Ports } from './ports.js';
 import type { HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
-import { appendEvents, type LedgerFile, type NewEvent } from '../core/ledger.js';
 import { relativeTo } from '../core/text.js';
 import type { Deps } from './deps.js';
 
@@ -127,23 +126,6 @@ export function lockOptions(deps: Deps | undefined): LockOptions {
         `Removed the stale hotfix lock of pid ${h.pid} (${h.command}, since ${h.since}): that process is gone.`,
       ),
   };
-}
-
-/**
- * Appends events to the working tree's ledger, writes it crash-safe and commits it (or leaves it
- * staged with `commit: false`). Returns the new file and the commit.
- */
-export async function recordEvents(
-  p: Project,
-  file: LedgerFile,
-  events: readonly NewEvent[],
-  opts: { commit: boolean; message: string },
-): Promise<{ file: LedgerFile; commit: string | null }> {
-  const next = appendEvents(file, events);
-  await p.store.write(next);
-  const rel = p.store.relativePath(file.name);
-  await p.git.add([rel]);
-  return { file: next, commit: opts.commit ? await p.git.commit(opts.message, [rel]) : null };
 }
 
 /**

@@ -1,15 +1,11 @@
-import { lockRepo, openProject } from './project.js';
+import { openProject } from './project.js';
 import path from 'node:path';
-import type { Lock } from '../adapters/fs-safe.js';
-import type { Git } from '../adapters/git.js';
-import type { LedgerStore } from './ledger-store.js';
 import type { Prisma } from '../adapters/prisma.js';
-import type { Ports } from './ports.js';
-import { resolveEnvironment, type HotfixConfig } from '../core/config.js';
+import { resolveEnvironment } from '../core/config.js';
 import { usageError } from '../core/errors.js';
 import { openIntent, outcomeRowsOf, settleIntent, type Intent } from '../core/intent.js';
 import { ledgerChecklist, type ChecklistPhase } from '../core/checklists.js';
-import { appendEvents, deriveState, type LedgerFile } from '../core/ledger.js';
+import { deriveState } from '../core/ledger.js';
 import {
   migrationState,
   rowState,
@@ -17,19 +13,19 @@ import {
   type MigrationRow,
 } from '../core/migration-state.js';
 import { validateHotfixName } from '../core/names.js';
-import type { EnvFacts, EventBody } from '../core/plan/types.js';
+import type { EnvFacts, Step } from '../core/plan/types.js';
 import { resolveTarget, type Target } from '../core/target.js';
 import { migrationFolders } from './db-state.js';
 import type { Deps } from './deps.js';
+import { applyPlan, lockForRun, runOf, type Applied, type ApplyContext, type PlanInput } from './apply.js';
+import { recorder } from './recorder.js';
 
 /** The flags every command that changes an environment shares. */
-export interface EnvCommandInput {
+export interface EnvCommandInput extends PlanInput {
   name: string;
   env: string;
   reason?: string | undefined;
   yes?: boolean | undefined;
-  commit: boolean;
-  dryRun?: boolean | undefined;
 }
 
 export type EnvCommand = 'deploy' | 'resolve' | 'rollback';
@@ -50,51 +46,20 @@ export function requireReason(
 }
 
 /** What every environment command's result carries besides its plan. */
-export function runFacts(s: Session, commit: string | null, phase: ChecklistPhase) {
+export function runFacts(s: Session, applied: Applied, phase: ChecklistPhase) {
   return {
-    dryRun: s.input.dryRun === true,
+    ...runOf(applied),
     reconciled: s.reconciled,
-    commit,
     checklist: ledgerChecklist(phase, s.rec.file(), {
       environments: Object.keys(s.config.environments),
     }),
   };
 }
 
-/** Ledger writes of one run: every event gets the same actor, command, environment and reason. */
-export interface Recorder {
-  file(): LedgerFile;
-  /** Appends events and writes the ledger (crash-safe); does not commit. */
-  append(events: (EventBody | IntentEvent | VerifiedEvent)[]): Promise<void>;
-  /** Commits what was appended since the last commit (--no-commit leaves it staged). */
-  commit(message: string): Promise<string | undefined>;
-}
-
-/** What verify.sql found after a step, or where --backup saved data (neither changes an environment's state). */
-export interface VerifiedEvent {
-  type: 'verified' | 'backed-up';
-  outcome: 'ok' | 'failed';
-  migration: string;
-  details: Record<string, unknown>;
-}
-
-export interface IntentEvent {
-  type: 'intent';
-  outcome: 'pending';
-  migration: string;
-  details: Record<string, unknown>;
-}
-
 /** An opened hotfix in one environment: what deploy, resolve and rollback share. */
-export interface Session {
+export interface Session extends ApplyContext {
   command: EnvCommand;
   input: EnvCommandInput;
-  deps: Deps;
-  ports: Ports;
-  git: Git;
-  projectRoot: string;
-  config: HotfixConfig;
-  store: LedgerStore;
   target: Target;
   /** The hotfix's first migration. */
   migration: string;
@@ -103,7 +68,6 @@ export interface Session {
   /** Absolute paths. */
   migrationDir: string;
   migrationsDir: string;
-  rec: Recorder;
   /** What settling an interrupted earlier step recorded (or would, in a dry run). */
   reconciled: string | null;
   prisma(): Promise<Prisma>;
@@ -151,9 +115,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
       );
     }
   }
-  const lock: Lock | undefined = input.dryRun
-    ? undefined
-    : await lockRepo(git, `hotfix ${command} ${name}`, deps);
+  const lock = await lockForRun(git, `hotfix ${command} ${name}`, deps, input);
   try {
     // Read again under the lock: a command that held it before us may have added events.
     const current = lock ? ((await store.read(name)) ?? ledger) : ledger;
@@ -170,7 +132,16 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
         await reader.close();
       }
     };
-    const rec = recorder(current, { store, git, actor, command, target, input, deps });
+    const rec = recorder(current, {
+      store,
+      git,
+      actor,
+      command,
+      env: { name: target.env.name, fingerprint: target.fingerprint },
+      reason: input.reason,
+      commit: input.commit,
+      now: deps.now,
+    });
     const session: Session = {
       command,
       input,
@@ -204,15 +175,28 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
     // A run killed after writing the ledger but before its commit left it changed in the tree:
     // what it says happened did happen (each event is written after the fact), so commit it
     // before anything else, or the tree stays dirty and a later checkout fails on it.
-    if (!input.dryRun && input.commit && (await git.dirtyPaths()).includes(store.relativePath(name))) {
-      await git.add([store.relativePath(name)]);
-      await git.commit(`hotfix(${name}): the ledger an interrupted run left uncommitted`, [
-        store.relativePath(name),
-      ]);
-      session.reconciled = 'committed the ledger an interrupted run had written but not committed';
+    const leftover = input.commit && (await git.dirtyPaths()).includes(store.relativePath(name));
+    if (leftover) {
+      const committed = await applyPlan(
+        session,
+        [
+          {
+            kind: 'commit',
+            message: `hotfix(${name}): the ledger an interrupted run left uncommitted`,
+            paths: [path.relative(projectRoot, store.absolutePath(name))],
+          },
+        ],
+        { command: 'reconcile' },
+      );
+      if (committed.ran)
+        session.reconciled = 'committed the ledger an interrupted run had written but not committed';
     }
     const open = openIntent(current, target.env.name, store.relativePath(name));
-    if (open) session.reconciled = await reconcile(session, open);
+    if (open) {
+      const settled = await reconcile(session, open);
+      const applied = await applyPlan(session, settled.steps, { command: 'reconcile' });
+      session.reconciled = applied.ran ? settled.note : `${settled.note} (dry run: not written)`;
+    }
     return session;
   } catch (error) {
     await lock?.release();
@@ -225,7 +209,7 @@ export async function openSession(input: EnvCommandInput, deps: Deps, command: E
  * is still unfinished while another session holds Prisma's migration lock is a migration in
  * progress, not a failed one: nothing is recorded, and the person waits.
  */
-async function reconcile(s: Session, intent: Intent): Promise<string> {
+async function reconcile(s: Session, intent: Intent): Promise<{ steps: Step[]; note: string }> {
   const why = `an earlier ${intent.command} was interrupted`;
   const rowNames = outcomeRowsOf(intent);
   const reader = await s.ports.db.reader(s.target);
@@ -244,51 +228,14 @@ async function reconcile(s: Session, intent: Intent): Promise<string> {
     env: s.target.env.name,
   });
   // A dry run settles it in memory only, so that its plan starts where the real run would.
-  await s.rec.append([event]);
-  await s.rec.commit(`hotfix(${s.input.name}): settled the interrupted ${intent.command} on ${intent.env}`);
-  return s.input.dryRun ? `${note} (dry run: not written)` : note;
-}
-
-function recorder(
-  initial: LedgerFile,
-  ctx: {
-    store: LedgerStore;
-    git: Git;
-    actor: string;
-    command: EnvCommand;
-    target: Target;
-    input: EnvCommandInput;
-    deps: Deps;
-  },
-): Recorder {
-  let file = initial;
-  let dirty = false;
-  const rel = ctx.store.relativePath(file.name);
   return {
-    file: () => file,
-    append: async (events) => {
-      const at = ctx.deps.now().toISOString();
-      file = appendEvents(
-        file,
-        events.map((event) => ({
-          at,
-          actor: ctx.actor,
-          command: ctx.command,
-          env: { name: ctx.target.env.name, fingerprint: ctx.target.fingerprint },
-          ...(ctx.input.reason ? { reason: ctx.input.reason } : {}),
-          ...event,
-        })),
-      );
-      if (ctx.input.dryRun) return; // a dry run plans from the ledger it would write, writes nothing
-      await ctx.store.write(file);
-      dirty = true;
-    },
-    commit: async (message) => {
-      if (!dirty) return undefined;
-      await ctx.git.add([rel]);
-      dirty = false;
-      if (!ctx.input.commit) return undefined;
-      return ctx.git.commit(message, [rel]);
-    },
+    steps: [
+      { kind: 'record', event, why: note },
+      {
+        kind: 'commit',
+        message: `hotfix(${s.input.name}): settled the interrupted ${intent.command} on ${intent.env}`,
+      },
+    ],
+    note,
   };
 }

@@ -30,7 +30,7 @@ describe.sequential('start killed before its commit', () => {
   });
 
   async function killed(name: string): Promise<{ keep: string; drop: string }> {
-    const r = await hotfix(['start', name], { HOTFIX_TEST_KILL_AT: 'start-before-commit' });
+    const r = await hotfix(['start', name], { HOTFIX_TEST_KILL_AT: 'start-after-create-ledger' });
     expect(r.exitCode).not.toBe(0);
     const next = await hotfix(['--force-unlock', 'start', name]);
     expect(next.exitCode, next.stderr).toBe(2);
@@ -60,7 +60,7 @@ describe.sequential('start killed before its commit', () => {
   });
 
   // Killed before its ledger was written: there is nothing whole to keep, only the way to drop it.
-  test.each(['start-after-branch', 'start-after-files'])(
+  test.each(['start-after-create-branch', 'start-after-write-files'])(
     'killed at %s: the next start names it and gives the commands to drop it; start then runs again',
     async (point) => {
       const name = `early-${point.replace('start-after-', '')}`;
@@ -91,7 +91,7 @@ describe.sequential('start killed before its commit', () => {
 
   test('a hotfix branch with a commit of its own is never offered for deletion', async () => {
     git(s.project.dir, 'checkout', '-q', 'main');
-    const r = await hotfix(['start', 'worked-on'], { HOTFIX_TEST_KILL_AT: 'start-after-branch' });
+    const r = await hotfix(['start', 'worked-on'], { HOTFIX_TEST_KILL_AT: 'start-after-create-branch' });
     expect(r.exitCode).not.toBe(0);
     git(s.project.dir, 'commit', '-q', '--allow-empty', '-m', 'work of a person');
     const next = await hotfix(['--force-unlock', 'start', 'worked-on']);

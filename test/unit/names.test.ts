@@ -54,3 +54,12 @@ describe('migration naming', () => {
     expect(() => resolveInside('/tmp/m', '.')).toThrow(/does not resolve inside/);
   });
 });
+
+describe('resolveInside', () => {
+  it.each(['..', '../x', '/etc/passwd', ''])('%j is PATH_OUTSIDE (exit 2)', async (child) => {
+    const { resolveInside } = await import('../../src/core/names.js');
+    expect(() => resolveInside('/repo/.hotfix', child)).toThrow(
+      expect.objectContaining({ code: 'PATH_OUTSIDE', exitCode: 2 }),
+    );
+  });
+});

@@ -161,3 +161,20 @@ describe('classifyPrismaOutput', () => {
     });
   });
 });
+
+describe('refused before prisma runs', () => {
+  it.each([
+    ['PRISMA_UNSUPPORTED', () => majorOf('5.22.0')],
+    [
+      'PRISMA6_DIFF_MIGRATIONS',
+      () =>
+        buildPrismaArgv(
+          6,
+          { kind: 'diff', from: { kind: 'migrations', path: 'm' }, to: { kind: 'datasource' }, script: true },
+          ctx,
+        ),
+    ],
+  ])('%s', (code, run) => {
+    expect(run).toThrow(expect.objectContaining({ code, exitCode: 2 }));
+  });
+});

@@ -87,3 +87,22 @@ export function backupStep(wanted: boolean, provider: Provider, sql: readonly st
   const items = sql.flatMap((text) => backupItems(text));
   return items.length > 0 ? [{ kind: 'backup', items }] : [];
 }
+
+/** What the ledger records of a lint: counts, suppressions with their reasons, the rules hit. */
+export function lintDetails(summary: LintSummary): Record<string, unknown> {
+  return {
+    errors: summary.errors,
+    warnings: summary.warnings,
+    suppressed: summary.findings
+      .filter((f) => f.suppressed)
+      .map((f) => ({
+        rule: f.rule,
+        file: f.file ?? null,
+        line: f.line,
+        reason: f.suppressed?.reason ?? null,
+      })),
+    rules: [
+      ...new Set(summary.findings.filter((f) => !f.suppressed && f.severity !== 'info').map((f) => f.rule)),
+    ],
+  };
+}

@@ -2,6 +2,7 @@ import { gt, inc, valid } from 'semver';
 import { usageError } from '../errors.js';
 import { deriveState, type EnvState, type LedgerFile } from '../ledger.js';
 import type { GuardFinding } from '../merge-guard.js';
+import type { RepoStep } from './types.js';
 
 /**
  * `hotfix finish`: merge the hotfix branch back into the base and develop branches, bump the
@@ -35,15 +36,7 @@ export interface FinishFacts {
   guard: GuardFinding[];
 }
 
-export type FinishStep =
-  | { kind: 'merge'; into: string; branch: string; message: string }
-  | { kind: 'bump'; file: string; from: string; to: string; on: string; message: string }
-  | { kind: 'tag'; name: string; on: string; message: string }
-  /** The `finished` event, committed on each branch so both carry the same ledger. */
-  | { kind: 'record'; on: string[]; details: Record<string, unknown>; message: string }
-  | { kind: 'delete-branch'; branch: string }
-  | { kind: 'push'; remote: string; refs: string[] }
-  | { kind: 'checkout'; branch: string };
+export type FinishStep = RepoStep;
 
 export interface FinishPlan {
   command: 'finish';
@@ -151,11 +144,14 @@ export function planFinish(f: FinishFacts): FinishPlan {
     });
   }
 
-  const steps: FinishStep[] = merges.map((into) => ({
+  // Branches that have the hotfix before each merge: a conflict says which keep it.
+  const had = [...new Set([f.base, f.develop])].filter((b) => !merges.includes(b));
+  const steps: FinishStep[] = merges.map((into, k) => ({
     kind: 'merge',
     into,
     branch,
     message: `Merge ${branch} into ${into} (hotfix ${name})`,
+    mergedBefore: [...had, ...merges.slice(0, k)],
   }));
   steps.push({ kind: 'checkout', branch: f.base });
   if (version && version.bumped) {
@@ -176,7 +172,7 @@ export function planFinish(f: FinishFacts): FinishPlan {
     ...(partial.length > 0 ? { partial } : {}),
   };
   steps.push({
-    kind: 'record',
+    kind: 'record-finished',
     on: [...new Set([f.base, f.develop])],
     details,
     message: `hotfix(${name}): finished${version ? `, version ${version.to}` : ''}`,

@@ -1,6 +1,7 @@
 import { usageError } from '../errors.js';
 import type { HotfixMigration, HotfixState } from '../ledger.js';
 import type { RowState } from '../intent.js';
+import type { Step } from './types.js';
 
 /**
  * `hotfix rehash`: an edited hotfix migration gets its new checksum recorded (Atlas' `migrate
@@ -20,6 +21,10 @@ export interface RehashFacts {
     parts: { name: string; state: RowState | 'unknown' }[];
   }[];
   reason: string;
+  /** verify.sql files start generated from the old migration.sql, generated again (project-relative). */
+  regenerated: { path: string; text: string }[];
+  /** Each part's folder, relative to the project root: the edit and its checksum go in one commit. */
+  folders: string[];
 }
 
 export interface RehashPlan {
@@ -28,6 +33,9 @@ export interface RehashPlan {
   changes: { migration: string; file: 'migration.sql' | 'verify.sql'; from: string | null; to: string }[];
   /** How "applied nowhere" was established, per environment. */
   checked: { env: string; source: 'database' | 'ledger'; state: string }[];
+  /** verify.sql files generated again (project-relative). */
+  regenerated: string[];
+  plan: Step[];
 }
 
 export function planRehash(f: RehashFacts): RehashPlan {
@@ -85,5 +93,36 @@ export function planRehash(f: RehashFacts): RehashPlan {
       },
     );
   }
-  return { hotfix: f.state.name, changes, checked };
+  const name = f.state.name;
+  const byMigration = new Map(f.files.map((file) => [file.name, file]));
+  const plan: Step[] = [
+    ...(f.regenerated.length > 0
+      ? [
+          {
+            kind: 'write-files' as const,
+            files: f.regenerated.map((r) => ({ path: r.path, text: r.text, create: false })),
+            why: 'verify.sql proved the old migration.sql: generated again from the new one',
+          },
+        ]
+      : []),
+    ...[...new Set(changes.map((c) => c.migration))].map((migration): Step => {
+      const file = byMigration.get(migration)!;
+      return {
+        kind: 'record',
+        event: {
+          type: 'rehashed',
+          outcome: 'ok',
+          migration,
+          checksum: file.checksum,
+          details: {
+            ...(file.verifyChecksum ? { verifyChecksum: file.verifyChecksum } : {}),
+            changed: changes.filter((c) => c.migration === migration).map((c) => c.file),
+          },
+        },
+        why: `the new checksums of ${migration}`,
+      };
+    }),
+    { kind: 'commit', message: `hotfix(${name}): rehash (${f.reason})`, paths: f.folders },
+  ];
+  return { hotfix: name, changes, checked, regenerated: f.regenerated.map((r) => r.path), plan };
 }

@@ -19,7 +19,7 @@ import {
   usableDown,
   wouldFail,
 } from './rollback-in-place.js';
-import { appliedSql, type RollbackBase, type RollbackFacts, type RollbackPlan } from './rollback.js';
+import { appliedSql, type RollbackBase, type RollbackFacts, type RollbackPlan } from './rollback-types.js';
 import type { Step } from './types.js';
 
 /** First line of a revert migration: how a later run (or another environment) finds it. */

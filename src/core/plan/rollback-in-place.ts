@@ -11,7 +11,7 @@ import { objectKey, removalSql } from '../sql/objects.js';
 import type { SqlStatement } from '../sql/statement.js';
 import { oneLine } from '../text.js';
 import { backupStep, commitStep, confirmStep } from './common.js';
-import type { AnalyzedSql, DownFacts, RollbackBase, RollbackFacts, RollbackPlan } from './rollback.js';
+import type { AnalyzedSql, DownFacts, RollbackBase, RollbackFacts, RollbackPlan } from './rollback-types.js';
 import type { Action } from './types.js';
 
 /** A failed migration (or a failed revert migration): undo what is there, check, resolve. */

@@ -1,6 +1,11 @@
 import type { HotfixConfig } from '../config.js';
 import { HotfixError, infraError, usageError } from '../errors.js';
+import { sha256Hex } from '../checksum.js';
 import { createLedger, type LedgerFile, type NewEvent } from '../ledger.js';
+import { blockingFindings } from '../lint/index.js';
+import { lintDetails } from './common.js';
+import type { HotfixPart } from './start-parts.js';
+import type { LintSummary, Step } from './types.js';
 import { checkTimeouts, type TimeoutOptions } from '../lint/preamble.js';
 import { branchFor, migrationSlug, migrationTimestamp, validateHotfixName } from '../names.js';
 import { downTemplate, migrationTemplate } from '../templates.js';
@@ -308,4 +313,153 @@ export function startFailed(
       details: { notUndone: [...notUndone] },
     },
   );
+}
+
+/** Everything start's plan needs, gathered (and checked) by workflow/start-facts.ts. */
+export interface StartFacts {
+  name: string;
+  base: string;
+  /** The branch to create (`hotfix/<name>`); undefined with --no-branch. */
+  branch: string | undefined;
+  current: string | undefined;
+  migrationName: string;
+  /** The migrations folder, relative to the project root. */
+  migrationsRel: string;
+  /** The project root relative to the repository root ('' when they are the same). */
+  projectDir: string;
+  /** The ledger file, relative to the project root. */
+  ledgerRel: string;
+  files: MigrationFiles;
+  parts: HotfixPart[];
+  rewrites: string[];
+  lint: LintSummary;
+  acceptRisk: boolean;
+  /** Paths (relative to the project root) committed with the hotfix: the schema edited for --from-schema. */
+  extraPaths: string[];
+  at: string;
+  actor: string;
+  host: string;
+  reason: string | undefined;
+  sqlFileName: string | undefined;
+  timeouts: Timeouts | undefined;
+  config: HotfixConfig;
+}
+
+export interface StartPlan {
+  command: 'start';
+  hotfix: string;
+  base: string;
+  branch: string | null;
+  migration: {
+    name: string;
+    dir: string;
+    sqlPath: string;
+    downPath: string;
+    checksum: string;
+    source: MigrationSource;
+    downSource: DownSource;
+    /** Why down.sql is a template, when it is. */
+    downNote: string | null;
+  };
+  ledger: string;
+  /** SQL of the first part; every part's SQL is in `parts`. */
+  sql: string;
+  down: string;
+  verify: string;
+  /** Every migration folder of the hotfix: the first, then the parts a safe rewrite split off. */
+  parts: { name: string; dir: string; why: string | null; sql: string; down: string; verify: string }[];
+  /** What start changed to make the SQL safe for production. */
+  rewrites: string[];
+  next: string[];
+  lint: LintSummary;
+  /** The ledger as it will be written. */
+  file: LedgerFile;
+  plan: Step[];
+}
+
+/**
+ * start's plan: the branch, every part's folder (migration.sql, down.sql, verify.sql), the ledger,
+ * one commit. Applied all or nothing: a failure midway undoes what was done.
+ */
+export function planStart(f: StartFacts): StartPlan {
+  const repo = (rel: string) => (f.projectDir ? `${f.projectDir}/${rel}` : rel);
+  const dirOf = (part: string) => `${f.migrationsRel}/${part}`;
+  const primary = f.parts[0]!;
+  const checksum = sha256Hex(primary.sql);
+  const file = startLedger({
+    name: f.name,
+    base: f.base,
+    branch: f.branch,
+    current: f.current,
+    migrationName: f.migrationName,
+    checksum,
+    files: f.files,
+    at: f.at,
+    actor: f.actor,
+    host: f.host,
+    reason: f.reason,
+    sqlFileName: f.sqlFileName,
+    timeouts: f.timeouts,
+    lint: { errors: f.lint.errors, details: lintDetails(f.lint) },
+    acceptedRisk: f.acceptRisk ? [...new Set(blockingFindings(f.lint.findings).map((x) => x.rule))] : [],
+    parts: f.parts.map((part) => ({
+      name: part.name,
+      checksum: sha256Hex(part.sql),
+      verifyChecksum: sha256Hex(part.verify),
+      why: part.why,
+    })),
+    rewrites: f.rewrites,
+  });
+  const plan: Step[] = [
+    ...(f.branch ? [{ kind: 'create-branch' as const, branch: f.branch, from: f.base }] : []),
+    {
+      kind: 'write-files',
+      files: f.parts.flatMap((part) => [
+        { path: `${dirOf(part.name)}/migration.sql`, text: part.sql, create: true },
+        { path: `${dirOf(part.name)}/down.sql`, text: part.down, create: true },
+        { path: `${dirOf(part.name)}/verify.sql`, text: part.verify, create: true },
+      ]),
+      why: f.parts.length > 1 ? `the hotfix in ${f.parts.length} migration folders` : 'the hotfix migration',
+    },
+    { kind: 'create-ledger', ledger: file },
+    {
+      kind: 'commit',
+      message: `hotfix(${f.name}): start, migration ${f.migrationName}`,
+      paths: [...f.parts.map((part) => dirOf(part.name)), f.ledgerRel, ...f.extraPaths],
+    },
+  ];
+  const relDir = repo(dirOf(f.migrationName));
+  return {
+    command: 'start',
+    hotfix: f.name,
+    base: f.base,
+    branch: f.branch ?? null,
+    migration: {
+      name: f.migrationName,
+      dir: relDir,
+      sqlPath: `${relDir}/migration.sql`,
+      downPath: `${relDir}/down.sql`,
+      checksum,
+      source: f.files.source,
+      downSource: f.files.downSource,
+      downNote: f.files.downNote ?? null,
+    },
+    ledger: repo(f.ledgerRel),
+    sql: primary.sql,
+    down: primary.down,
+    verify: primary.verify,
+    parts: f.parts.map((part) => ({
+      name: part.name,
+      dir: repo(dirOf(part.name)),
+      why: part.why ?? null,
+      sql: part.sql,
+      down: part.down,
+      verify: part.verify,
+    })),
+    rewrites: f.rewrites,
+    next: nextSteps(f.name, f.config, f.files.source),
+    lint: f.lint,
+    file,
+    plan,
+  };
 }

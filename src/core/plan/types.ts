@@ -1,5 +1,5 @@
-import type { EventBody, IntentAction, OutcomeEventType } from '../intent.js';
-import type { LedgerFile } from '../ledger.js';
+import type { IntentAction, OutcomeEventType } from '../intent.js';
+import type { EventDraft, LedgerFile } from '../ledger.js';
 import type { LintFinding } from '../lint/types.js';
 import type { DbMigrationState } from '../migration-state.js';
 import type { DbObject } from '../sql/objects.js';
@@ -58,9 +58,37 @@ export interface RemovedPart {
   statement: number;
 }
 
+/**
+ * What a command does to the repository: every write of start, finish, rehash, checklist
+ * --done and the reconcile of an interrupted step is one of these (paths relative to the
+ * project root, forward slashes).
+ */
+export type RepoStep =
+  | { kind: 'create-branch'; branch: string; from: string }
+  | { kind: 'checkout'; branch: string }
+  /** New files (`create`: refused if one exists, its folder made) or replaced ones. */
+  | { kind: 'write-files'; files: { path: string; text: string; create: boolean }[]; why: string }
+  /** A hotfix's first ledger (start). */
+  | { kind: 'create-ledger'; ledger: LedgerFile }
+  /** Commit the ledger's new events, and `paths` (unless --no-commit, which leaves them staged). */
+  | { kind: 'commit'; message: string; paths?: string[] | undefined }
+  /**
+   * Merge `branch` into `into` (checked out first). A conflict stops there: the repository is
+   * left mid-merge for a person, and the ledger in the merge records how far it got.
+   */
+  | { kind: 'merge'; into: string; branch: string; message: string; mergedBefore: string[] }
+  /** package.json's version (and package-lock.json's), committed on `on`. */
+  | { kind: 'bump'; file: string; from: string; to: string; on: string; message: string }
+  /** The `finished` event, committed on each branch so both carry the same ledger. */
+  | { kind: 'record-finished'; on: string[]; details: Record<string, unknown>; message: string }
+  | { kind: 'tag'; name: string; on: string; message: string }
+  | { kind: 'delete-branch'; branch: string }
+  | { kind: 'push'; remote: string; refs: string[] };
+
 export type Step =
+  | RepoStep
   /** The ledger catches up with what the database already shows; nothing runs. */
-  | { kind: 'record'; event: EventBody; why: string }
+  | { kind: 'record'; event: EventDraft; why: string }
   /** Error-severity lint findings on a protected environment: needs --accept-risk --reason. */
   | { kind: 'lint-gate'; blocking: LintFinding[]; accepted: boolean; what: string; file: string }
   /** A protected environment: a person says yes at a terminal, or --yes. */
@@ -93,8 +121,6 @@ export type Step =
       /** "deploy to staging": for commit messages. */
       label: string;
     }
-  /** Commit the ledger (unless --no-commit, which leaves it staged). */
-  | { kind: 'commit'; message: string }
   /** --backup: save what the next step drops or rewrites (rows, a column; SQLite: the file). */
   | { kind: 'backup'; items: BackupItem[] }
   /**

@@ -11,6 +11,7 @@ import { connectError } from '../../../src/core/connect-cause.js';
 import type { MigrationRow } from '../../../src/core/migration-state.js';
 import type { PrismaOutcome } from '../../../src/core/prisma-output.js';
 import { queryKey, type CatalogFact, type CatalogQuery } from '../../../src/core/proof/types.js';
+import { analyzeSql } from '../../../src/core/sql/analyze.js';
 import { objectKey, type DbObject } from '../../../src/core/sql/objects.js';
 import type { Target } from '../../../src/core/target.js';
 import type { InvalidIndexFact } from '../../../src/core/verify/invalid-index.js';
@@ -20,7 +21,11 @@ import type { MemoryFiles } from './files.js';
 export class FakeDatabase {
   /** undefined: no `_prisma_migrations` table yet. */
   rows: MigrationRow[] | undefined = [];
-  /** What probeObjects finds (objectKey -> exists); absent keys do not exist. */
+  /**
+   * The SQL that ran here (the history, what prisma applied, what hotfix ran itself): what
+   * probeObjects finds is replayed from it. `objects` overrides it (objectKey -> exists).
+   */
+  readonly sql: string[] = [];
   readonly objects = new Map<string, boolean>();
   /** What the catalog says for a query (queryKey -> fact); absent: not there. */
   readonly catalog = new Map<string, CatalogFact>();
@@ -42,6 +47,7 @@ export class FakeDatabase {
   constructor(readonly url: string) {}
 
   row(name: string, sql: string, state: 'applied' | 'failed' | 'rolled-back' = 'applied'): MigrationRow {
+    if (state === 'applied') this.sql.push(sql);
     const at = new Date(Date.UTC(2026, 0, 1, 0, 0, ++this.seq)).toISOString();
     const row: MigrationRow = {
       id: `row-${this.seq}`,
@@ -124,14 +130,22 @@ export class FakeDatabases implements Databases {
   runStatements = (target: Target, steps: WriteStep[]): Promise<WriteOutcome> => {
     const db = this.reachable(target);
     db.ran.push(...steps.map((s) => s.sql));
+    db.sql.push(...steps.map((s) => `${s.sql};`));
     return Promise.resolve({ ok: true, committed: steps.map((s) => s.index) });
   };
 
-  probeObjects = (target: Target, objects: readonly DbObject[]): Promise<Map<string, boolean>> => {
+  probeObjects = async (
+    target: Target,
+    objects: readonly DbObject[],
+    schema: string,
+  ): Promise<Map<string, boolean>> => {
     const db = this.reachable(target);
-    return Promise.resolve(
-      new Map(objects.map((o) => [objectKey(o), db.objects.get(objectKey(o)) ?? false])),
-    );
+    const found = new Map<string, boolean>();
+    for (const text of db.sql)
+      for (const st of await analyzeSql(text, target.provider, schema))
+        for (const e of st.effects) found.set(objectKey(e.object), e.exists);
+    for (const [k, v] of db.objects) found.set(k, v);
+    return new Map(objects.map((o) => [objectKey(o), found.get(objectKey(o)) ?? false]));
   };
 
   terminateOwnSessions = () => Promise.resolve();
@@ -170,6 +184,8 @@ export class FakePrisma implements Prisma {
   readonly calls: string[] = [];
   /** migrate diff's answer: exit code 0 (no difference), 2 with SQL, or 1 with an error. */
   diff: { exitCode: 0 | 1 | 2; stdout?: string; stderr?: string } = { exitCode: 0 };
+  /** The next deploy or resolve answers this instead (and changes nothing). */
+  failNext: PrismaOutcome | undefined;
 
   constructor(
     private readonly files: MemoryFiles,
@@ -188,6 +204,11 @@ export class FakePrisma implements Prisma {
       return { ...result({ kind: 'ok' }, d.exitCode), stdout: d.stdout ?? '', stderr: d.stderr ?? '' };
     }
     const db = this.dbs.of({ url: target.url ?? '' });
+    if (this.failNext) {
+      const outcome = this.failNext;
+      this.failNext = undefined;
+      return result(outcome);
+    }
     if (db.unreachable)
       return result({ kind: 'unreachable', code: 'P1001', message: "P1001: Can't reach database server" });
     if (db.lockHolder)

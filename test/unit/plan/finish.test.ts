@@ -56,27 +56,36 @@ describe('planFinish', () => {
     {
       state: 'everywhere settled: merge both, bump, record, tag, delete',
       o: {},
-      steps: ['merge:main', 'merge:develop', 'checkout', 'bump', 'record', 'tag', 'delete-branch'],
+      steps: ['merge:main', 'merge:develop', 'checkout', 'bump', 'record-finished', 'tag', 'delete-branch'],
     },
     {
       state: 'again after a conflict in develop was committed: only what is left',
       o: { git: { merged: { base: true, develop: true } } },
-      steps: ['checkout', 'bump', 'record', 'tag', 'delete-branch'],
+      steps: ['checkout', 'bump', 'record-finished', 'tag', 'delete-branch'],
     },
     {
       state: '--no-bump --no-tag',
       o: { input: { bump: false, tag: false } },
-      steps: ['merge:main', 'merge:develop', 'checkout', 'record', 'delete-branch'],
+      steps: ['merge:main', 'merge:develop', 'checkout', 'record-finished', 'delete-branch'],
     },
     {
       state: '--push',
       o: { input: { push: true } },
-      steps: ['merge:main', 'merge:develop', 'checkout', 'bump', 'record', 'tag', 'delete-branch', 'push'],
+      steps: [
+        'merge:main',
+        'merge:develop',
+        'checkout',
+        'bump',
+        'record-finished',
+        'tag',
+        'delete-branch',
+        'push',
+      ],
     },
     {
       state: 'production rolled forward counts as settled',
       o: { events: [envEvent('rolled-forward', 'ok', undefined, 'rollback'), staging()] },
-      steps: ['merge:main', 'merge:develop', 'checkout', 'bump', 'record', 'tag', 'delete-branch'],
+      steps: ['merge:main', 'merge:develop', 'checkout', 'bump', 'record-finished', 'tag', 'delete-branch'],
     },
   ])('$state', ({ o, steps }) => {
     expect(kinds(facts(o))).toEqual(steps);
@@ -101,7 +110,7 @@ describe('planFinish', () => {
       facts({ events: [staging()], input: { allowPartial: true, reason: 'production patched next week' } }),
     );
     expect(plan.partial).toEqual([{ env: 'production', state: 'never' }]);
-    const record = plan.plan.find((s) => s.kind === 'record');
+    const record = plan.plan.find((s) => s.kind === 'record-finished');
     expect(record).toMatchObject({ on: ['main', 'develop'], details: { partial: plan.partial } });
   });
 

@@ -1,8 +1,18 @@
 import type { ChalkInstance } from 'chalk';
+import { CHECKLIST_TITLES, type ChecklistItem, type ChecklistPhase } from '../core/checklists.js';
 import type { ChecklistResult } from '../commands/checklist.js';
-import type { NotifyResult } from '../commands/notify.js';
-import type { ReportResult } from '../commands/report.js';
-import { renderChecklist } from './render.js';
+
+/** A phase's checklist, ticked from the ledger (and by hand, with who and when). */
+export function renderChecklist(c: ChalkInstance, phase: ChecklistPhase, items: ChecklistItem[]): string[] {
+  return [
+    c.bold(CHECKLIST_TITLES[phase]),
+    ...items.map((item) =>
+      item.done
+        ? `  ${c.green('[x]')} ${item.text}${item.tick ? c.dim(` (${item.tick.actor}, ${item.tick.at}${item.tick.note ? `: ${item.tick.note}` : ''})`) : ''}`
+        : `  [ ] ${item.text}`,
+    ),
+  ];
+}
 
 /** `hotfix checklist`: the phase's items, then what to run next. */
 export function renderChecklistResult(c: ChalkInstance, r: ChecklistResult): string {
@@ -23,16 +33,4 @@ export function renderChecklistResult(c: ChalkInstance, r: ChecklistResult): str
       : `${c.bold('Next:')} every item of this phase is done.`,
   );
   return `${lines.join('\n')}\n`;
-}
-
-/** `hotfix report`: the Markdown itself, or where it was written. */
-export function renderReport(_c: ChalkInstance, r: ReportResult): string {
-  if (!r.written) return r.markdown;
-  const prompts = r.markdown.split('\n').filter((l) => l.startsWith('> **[to fill in]**')).length;
-  return `Wrote ${r.written}: ${r.timeline.length} timeline entries, ${prompts} section(s) marked [to fill in].\n`;
-}
-
-/** `hotfix notify`: the message only, ready to paste. */
-export function renderNotice(_c: ChalkInstance, r: NotifyResult): string {
-  return r.text;
 }
