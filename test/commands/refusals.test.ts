@@ -163,6 +163,11 @@ const CASES: Case[] = [
     setup: async (fx) => (await started(fx, 'x'), ['deploy', 'x', '--env', 'staging', '--retry', '11']),
   },
   {
+    code: 'BAD_RETRY',
+    exit: 2,
+    setup: async (fx) => (await started(fx, 'x'), ['deploy', 'x', '--env', 'staging', '--retry', 'x']),
+  },
+  {
     code: 'LINT_BLOCKED',
     exit: 1,
     setup: async (fx) => {

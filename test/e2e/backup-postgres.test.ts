@@ -4,16 +4,11 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
-import {
-  addCommentsTable,
-  createTwoEnvProject,
-  STAGING_ENV,
-  type TwoEnvProject,
-} from '../support/scenario.js';
+import { addCommentsTable, STAGING_ENV, useTwoEnvProject } from '../support/scenario.js';
 
 const FIX = `-- The seed's data-corruption hotfix: orphaned comments, then the key that keeps them out.
 DELETE FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post");
@@ -26,10 +21,8 @@ const comments = async (url: string) =>
   );
 
 describe.sequential('deploy --backup, then restore (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let restore: string;
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'backup' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'backup' }, async (s) => {
     // Comments arrived without a foreign key; a bug deleted posts and left comments behind.
     await addCommentsTable(s, [s.stagingUrl]);
     await pgQuery(
@@ -39,7 +32,6 @@ describe.sequential('deploy --backup, then restore (PostgreSQL)', () => {
        INSERT INTO "Comment" ("id", "postId", "body") VALUES (1, 1, 'fine'), (2, 7, 'orphan, it''s gone'), (3, 9, 'orphan too')`,
     );
   });
-  afterAll(() => s?.cleanup());
 
   test('start splits it into parts and writes the orphans query as verify.sql', async () => {
     const migration = await startWithSql(s, 'fix-orphans', FIX, DOWN);

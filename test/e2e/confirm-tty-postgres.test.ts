@@ -1,19 +1,17 @@
 // The protected-environment confirmation, driven through a real terminal (script(1) gives hotfix
 // a pseudo-terminal) on real PostgreSQL: it shows the SQL, the rows the DELETE would remove now,
 // the way back and the lint verdict; "n" leaves everything as it was (exit 2).
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery, prismaMigrations } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 import { atTerminal } from '../support/terminal.js';
 
 describe.sequential('the confirmation at a terminal (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let migration: string;
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'confirm_tty' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'confirm_tty' }, async (s) => {
     migration = await startWithSql(
       s,
       'empty-titles',
@@ -25,9 +23,6 @@ describe.sequential('the confirmation at a terminal (PostgreSQL)', () => {
       `INSERT INTO "User" ("id", "email") VALUES (700, 'a@example.com');
        INSERT INTO "Post" ("title", "authorId") VALUES ('', 700), ('', 700), ('', 700), ('kept', 700)`,
     );
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('the prompt shows the SQL, the 3 rows it would delete, the way back and the lint verdict; "n" changes nothing', async () => {

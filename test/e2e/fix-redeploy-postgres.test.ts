@@ -4,27 +4,25 @@
 // The hotfix creates a table and its down.sql drops it: the expected reverse, not a finding.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgTables, rowStates } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
 import { runVerify } from '../support/verify.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 const TABLE = `CREATE TABLE "AuditLog" ("id" SERIAL NOT NULL, "userId" INTEGER NOT NULL, "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, CONSTRAINT "AuditLog_pkey" PRIMARY KEY ("id"));\n`;
 const BAD = `${TABLE}UPDATE "User" SET "nope" = 1 WHERE "id" < 0;\n`;
 const DOWN = 'DROP TABLE "AuditLog";\n';
 
 describe.sequential('failed, rolled back, fixed, rehashed, deployed: verify ends green', () => {
-  let s: TwoEnvProject;
   let migration: string;
   let folder: string;
   const inPrisma = (args: string[]) => runHotfix(path.join(s.project.dir, 'prisma'), args, s.env);
   const inSrc = (args: string[]) => runHotfix(path.join(s.project.dir, 'src'), args, s.env);
   const rows = (url: string) => rowStates(url, migration);
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'fix_redeploy' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'fix_redeploy' }, async (s) => {
     // An application folder beside prisma/, where a developer's shell often is.
     mkdirSync(path.join(s.project.dir, 'src'));
     writeFileSync(path.join(s.project.dir, 'src', 'index.ts'), 'export {};\n');
@@ -33,9 +31,6 @@ describe.sequential('failed, rolled back, fixed, rehashed, deployed: verify ends
     git(s.project.dir, 'branch', 'develop');
     migration = await startWithSql(s, 'audit-log', BAD, DOWN);
     folder = path.join(s.project.migrationsDir, migration);
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('a table-creating hotfix whose down.sql drops it: offline verify exits 0', async () => {

@@ -1,27 +1,21 @@
 // The same resolve/deploy flow on SQLite files with the real Prisma 7 CLI.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { prismaMigrations, sqliteQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
-import { addPostAuthorIndex, createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { addPostAuthorIndex, useTwoEnvProject } from '../support/scenario.js';
 
 const INDEX = 'Post_authorId_idx';
 
 describe.sequential('Prisma guide on SQLite: resolve production, deploy staging', () => {
-  let s: TwoEnvProject;
   let migration: string;
   const indexCount = async (url: string) =>
     (await sqliteQuery(url, `SELECT name FROM sqlite_master WHERE type = 'index' AND name = ?`, [INDEX]))
       .length;
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'guide_sqlite' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'sqlite', prefix: 'guide_sqlite' });
 
   test('patch production by hand, edit the schema, start --from-schema', async () => {
     await sqliteQuery(s.prodUrl, `CREATE INDEX "${INDEX}" ON "Post"("authorId")`);

@@ -1,21 +1,17 @@
 // The bugs the plan/apply restructure fixed, end to end on PostgreSQL with the real Prisma 7 CLI:
 // an interrupted resolve is settled as a resolve (it was settled as a deploy), and a rollback
 // dry run refuses where the real run refuses (it printed a plan and exited 0).
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery, prismaMigrations } from '../support/db.js';
 import { git, snapshot } from '../support/git.js';
 import { leaveIntent, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { runPrisma } from '../support/prisma-project.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { type TwoEnvProject, useTwoEnvProject } from '../support/scenario.js';
 
 const events = (s: TwoEnvProject, name: string) => ledgerEvents(s, name).map((e) => `${e.type}:${e.outcome}`);
 
 describe('plan/apply fixes (PostgreSQL)', () => {
-  let s: TwoEnvProject;
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'planfix' });
-  });
-  afterAll(() => s?.cleanup());
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'planfix' });
 
   // Typed ("resolve-applied") and as older ledgers wrote it ("migrate resolve --applied").
   test.each(['resolve-applied', 'migrate resolve --applied'])(

@@ -3,20 +3,14 @@
 // --skip-check --reason instead of passing silently.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { prismaMigrations, sqliteQuery } from '../support/db.js';
 import { runHotfix } from '../support/hotfix.js';
 import { git } from '../support/git.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('Prisma 6.19 project (SQLite)', () => {
-  let s: TwoEnvProject;
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'sqlite', prismaMajor: 6, prefix: 'p6' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'sqlite', prismaMajor: 6, prefix: 'p6' });
 
   test('start --sql; resolve falls back to its own catalog check; deploy', async () => {
     const sql = path.join(s.project.dir, '..', 'fix.sql');

@@ -9,12 +9,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgColumns, pgQuery, prismaMigrations, rowStates } from '../support/db.js';
 import { git, snapshot } from '../support/git.js';
 import { AS_IS, leaveIntent, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
 import { runPrisma } from '../support/prisma-project.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { type TwoEnvProject, useTwoEnvProject } from '../support/scenario.js';
 
 const TIMEOUTS = "SET lock_timeout = '5s';\nSET statement_timeout = '60s';\n";
 
@@ -36,13 +36,7 @@ async function failAfterFirstStatement(s: TwoEnvProject, first: string): Promise
 }
 
 describe('hotfix rollback (PostgreSQL)', () => {
-  let s: TwoEnvProject;
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'rollback' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'rollback' });
 
   describe.sequential('a failed migration with nothing applied', () => {
     let migration: string;

@@ -2,22 +2,16 @@
 // and a failed one. SQLite runs a migration file statement by statement (no transaction around
 // it), so a migration whose second statement fails leaves its first one in the database: the
 // part-applied case happens by itself here.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { prismaMigrations, rowStates, sqliteColumns } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { type TwoEnvProject, useTwoEnvProject } from '../support/scenario.js';
 
 const rowsOf = (s: TwoEnvProject, migration: string) => rowStates(s.prodUrl, migration);
 
 describe.sequential('hotfix rollback (SQLite)', () => {
-  let s: TwoEnvProject;
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'rollback-sqlite' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'sqlite', prefix: 'rollback-sqlite' });
 
   test('failed migration, first statement left in: rollback removes it and marks it rolled back', async () => {
     const migration = await startWithSql(

@@ -4,11 +4,11 @@
 // messages read back, and a rollback after finish on a branch of its own.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 const NAME = 'post-author-index';
 const SQL = 'CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");\n';
@@ -17,7 +17,6 @@ const OLDER = '20250101000000_add_tag';
 const SAME_TABLE = '20991231000000_post_subtitle';
 
 describe.sequential('the runbook on PostgreSQL: checklist, finish, report, notify', () => {
-  let s: TwoEnvProject;
   let migration: string;
   let dir: string;
   const hotfix = (...args: string[]) => runHotfix(dir, args, s.env);
@@ -28,8 +27,7 @@ describe.sequential('the runbook on PostgreSQL: checklist, finish, report, notif
     return doc.items.filter((i) => i.done).map((i) => i.id);
   };
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'runbook' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'runbook' }, (s) => {
     dir = s.project.dir;
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(
@@ -38,9 +36,6 @@ describe.sequential('the runbook on PostgreSQL: checklist, finish, report, notif
     );
     git(dir, 'commit', '-qam', 'version 1.2.0');
     git(dir, 'branch', 'develop');
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('start: the pre-deployment checklist ticks the branch and the written down.sql only', async () => {

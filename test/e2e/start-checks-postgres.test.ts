@@ -4,29 +4,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
-import {
-  addPostAuthorIndex,
-  createTwoEnvProject,
-  PROD_ENV,
-  type TwoEnvProject,
-} from '../support/scenario.js';
+import { addPostAuthorIndex, PROD_ENV, useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('start checks (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   const sqlFile = (name: string, sql: string) => {
     const file = path.join(s.project.dir, '..', `${name}.sql`);
     writeFileSync(file, sql);
     return file;
   };
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'start_checks' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'start_checks' });
 
   test('--from-schema without a development database: exit 2 naming the variable', async () => {
     const r = await runHotfix(s.project.dir, ['start', 'no-dev', '--from-schema'], {

@@ -5,13 +5,13 @@
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { actionScript, readAction } from '../support/action.js';
 import { parseAnnotations } from '../support/github-commands.js';
 import { git } from '../support/git.js';
 import { hotfixBin, runHotfix } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 const codeQualityIssue = z.strictObject({
   description: z.string().min(1),
@@ -22,15 +22,13 @@ const codeQualityIssue = z.strictObject({
 });
 
 describe.sequential('hotfix verify --format github|gitlab, and action.yml', () => {
-  let s: TwoEnvProject;
   let dir: string;
   let sub: string; // the project folder, relative to the repository root
   let migration: string;
   const verify = (args: string[], env: Record<string, string> = {}) =>
     runHotfix(dir, ['verify', ...args], { ...s.env, ...env });
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'verify_ci', inSubfolder: true });
+  const s = useTwoEnvProject({ provider: 'sqlite', prefix: 'verify_ci', inSubfolder: true }, async (s) => {
     dir = s.project.dir;
     sub = path.relative(s.repoDir, dir);
     // A hotfix started from the template, its migration.sql then written with a lint error on
@@ -43,9 +41,6 @@ describe.sequential('hotfix verify --format github|gitlab, and action.yml', () =
       '-- orphaned posts, 02:05\n\nDELETE FROM "Post";\n',
     );
     git(s.repoDir, 'commit', '-qam', 'the fix');
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('github: annotations on files relative to the repository root, the summary appended', async () => {

@@ -4,26 +4,24 @@
 // passes offline and with two environments.
 import { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
 import { runVerify } from '../support/verify.js';
 import { runPrisma } from '../support/prisma-project.js';
-import { createTwoEnvProject, PROD_ENV, type TwoEnvProject } from '../support/scenario.js';
+import { PROD_ENV, useTwoEnvProject } from '../support/scenario.js';
 
 const INIT = '20240101000000_init';
 
 describe.sequential('hotfix verify (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let dir: string;
   let migration: string;
   const verify = (args: string[], env: Record<string, string> = {}) =>
     runVerify(dir, args, { ...s.env, ...env });
   const sqlPath = () => path.join(dir, 'prisma', 'migrations', migration, 'migration.sql');
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'verify_pg' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'verify_pg' }, async (s) => {
     dir = s.project.dir;
     git(dir, 'branch', 'develop');
     const sqlFile = path.join(dir, '..', 'fix.sql');
@@ -40,9 +38,6 @@ describe.sequential('hotfix verify (PostgreSQL)', () => {
       const r = await runHotfix(dir, ['deploy', 'user-name-idx', '--env', env, '--yes'], s.env);
       expect(r.exitCode, r.stderr).toBe(0);
     }
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('a production hotfix not merged back: a warning (exit 0), an error with --strict (exit 1)', async () => {

@@ -8,25 +8,25 @@ import { sqliteQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
 import { runVerify, type VerifyDoc } from '../support/verify.js';
-import { createTwoEnvProject, STAGING_ENV, type TwoEnvProject } from '../support/scenario.js';
+import {
+  createTwoEnvProject,
+  STAGING_ENV,
+  type TwoEnvProject,
+  useTwoEnvProject,
+} from '../support/scenario.js';
 
 describe.sequential('hotfix verify (SQLite)', () => {
-  let s: TwoEnvProject;
   let dir: string;
   let migration: string;
   const verify = (args: string[], env: Record<string, string> = {}) =>
     runVerify(dir, args, { ...s.env, ...env });
   const folder = () => path.join(dir, 'prisma', 'migrations', migration);
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'verify_sqlite' });
+  const s = useTwoEnvProject({ provider: 'sqlite', prefix: 'verify_sqlite' }, async (s) => {
     dir = s.project.dir;
     const started = await runHotfix(dir, ['start', 'fix-orphans', '--json'], s.env);
     expect(started.exitCode, started.stderr).toBe(0);
     migration = JSON.parse(started.stdout).migration.name;
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('a hotfix started from a template: unfilled migration.sql and down.sql fail the gate', async () => {

@@ -4,22 +4,20 @@
 // ledger parses afterwards and holds every event a process reported as recorded.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery, prismaMigrations } from '../support/db.js';
 import { git } from '../support/git.js';
 import { startHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('ten processes at once', () => {
-  let s: TwoEnvProject;
   let migration: string;
   const ledger = () =>
     JSON.parse(readFileSync(path.join(s.project.dir, '.hotfix', 'busy.json'), 'utf8')) as {
       events: { type: string; outcome: string; details?: Record<string, unknown> }[];
     };
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'ten' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'ten' }, async (s) => {
     migration = await startWithSql(
       s,
       'busy',
@@ -27,9 +25,6 @@ describe.sequential('ten processes at once', () => {
       'DROP INDEX CONCURRENTLY IF EXISTS "User_name_idx";\n',
     );
     await pgQuery(s.prodUrl, 'CREATE INDEX "User_name_idx" ON "User"("name")');
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   const mix = (extra: string[]): string[][] => [

@@ -1,14 +1,12 @@
 // Connection failures name their real cause (real PostgreSQL): a login the server refuses is not
 // a server that is down, a missing database is neither, and two URL typos get their own words.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, PROD_ENV, type TwoEnvProject } from '../support/scenario.js';
+import { PROD_ENV, useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('connection errors say why (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let prod: URL;
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'connect' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'connect' }, async (s) => {
     await startWithSql(
       s,
       'conn',
@@ -16,9 +14,6 @@ describe.sequential('connection errors say why (PostgreSQL)', () => {
       'ALTER TABLE "User" DROP COLUMN "conn";\n',
     );
     prod = new URL(s.env[PROD_ENV]!);
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   const withUrl = (url: string) => ({ ...s.env, [PROD_ENV]: url });

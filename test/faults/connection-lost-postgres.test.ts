@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pgColumns, pgQuery, rowStates, waitingPid } from '../support/db.js';
 import { git } from '../support/git.js';
 import { AS_IS, ledgerEvents, runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { createTwoEnvProject, type TwoEnvProject, useTwoEnvProject } from '../support/scenario.js';
 
 /** Runs hotfix while `lock` holds a table lock, and ends hotfix's waiting session from the server. */
 async function terminatedWhileWaiting(
@@ -52,12 +52,10 @@ function expectLostNotDone(
 }
 
 describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let migration: string;
   const USER_LOCK = 'LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE';
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'connlost' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'connlost' }, async (s) => {
     migration = await startWithSql(
       s,
       'lost',
@@ -65,9 +63,6 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
       'ALTER TABLE "User" DROP COLUMN "lost";\n',
       ['--lock-timeout', '60s'],
     );
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('prisma session terminated: not recorded as done, nothing applied; the next run finishes', async () => {

@@ -4,14 +4,13 @@
 // next run finishes what the database already did.
 import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgColumns, prismaMigrations } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('disk full and git in the way (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let migration: string;
   const ledgerPath = () => path.join(s.project.dir, '.hotfix', 'disk-fix.json');
   const tempFiles = () => readdirSync(path.join(s.project.dir, '.hotfix')).filter((f) => f.endsWith('.tmp'));
@@ -22,17 +21,13 @@ describe.sequential('disk full and git in the way (PostgreSQL)', () => {
       .filter((r) => r.migration_name === migration)
       .map((r) => (r.finished ? 'applied' : 'other'));
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'diskgit' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'diskgit' }, async (s) => {
     migration = await startWithSql(
       s,
       'disk-fix',
       'ALTER TABLE "User" ADD COLUMN "disk" TEXT;\n',
       'ALTER TABLE "User" DROP COLUMN "disk";\n',
     );
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('the first ledger write fails: exit 4 DISK_FULL, the ledger byte-identical, no temp file, nothing ran', async () => {

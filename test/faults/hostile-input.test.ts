@@ -4,10 +4,10 @@
 import { mkdirSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { git, snapshot } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 const NAMES = [
   '../x',
@@ -24,13 +24,7 @@ const NAMES = [
 ];
 
 describe.sequential('hostile names and paths', () => {
-  let s: TwoEnvProject;
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'hostile' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'sqlite', prefix: 'hostile' });
 
   const folders = () => readdirSync(s.project.migrationsDir).sort();
 

@@ -4,22 +4,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery, prismaMigrations, waitingPid } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 import { atTerminal } from '../support/terminal.js';
 
 describe.sequential('interrupts (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let migration: string;
   const lockFile = () => path.join(s.repoDir, '.git', 'hotfix.lock');
   const rows = async (url: string) =>
     (await prismaMigrations(url)).filter((r) => r.migration_name === migration);
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'interrupt' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'interrupt' }, async (s) => {
     migration = await startWithSql(
       s,
       'user-flag',
@@ -27,9 +25,6 @@ describe.sequential('interrupts (PostgreSQL)', () => {
       'ALTER TABLE "User" DROP COLUMN "flag";\n',
       ['--lock-timeout', '60s'],
     );
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('Ctrl-C at the protected-environment prompt: "Aborted", exit 130, nothing changed', async () => {

@@ -1,11 +1,11 @@
 // A CREATE UNIQUE INDEX CONCURRENTLY that fails on duplicates leaves an INVALID index behind
 // (real PostgreSQL, real Prisma CLI): deploy names it, verify --env flags it by name, resolve
 // never takes it as proof of a hand-run fix, and rollback drops it.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery, prismaMigrations } from '../support/db.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
 import { runVerify } from '../support/verify.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 const DUPLICATES = `INSERT INTO "User" ("id", "email") VALUES (500, 'dup@example.com');
 INSERT INTO "Post" ("title", "authorId") VALUES ('same', 500), ('same', 500)`;
@@ -19,11 +19,9 @@ async function invalidIndexes(url: string): Promise<string[]> {
 }
 
 describe.sequential('an INVALID index left by a failed CREATE INDEX CONCURRENTLY (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let migration: string;
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'invalid_idx' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'invalid_idx' }, async (s) => {
     migration = await startWithSql(
       s,
       'title-unique',
@@ -32,9 +30,6 @@ describe.sequential('an INVALID index left by a failed CREATE INDEX CONCURRENTLY
     );
     await pgQuery(s.stagingUrl, DUPLICATES);
     await pgQuery(s.prodUrl, DUPLICATES);
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('deploy fails on the duplicates and names the INVALID index it left', async () => {

@@ -5,16 +5,15 @@
 // the ledger never says done when the database says not.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgColumns, pgQuery, rowStates } from '../support/db.js';
 import { git } from '../support/git.js';
 import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 const POINTS = ['after-intent', 'after-actions', 'after-outcome'] as const;
 
 describe.sequential('SIGKILL at each write point (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   const lockFile = () => path.join(s.repoDir, '.git', 'hotfix.lock');
   const rowsOf = rowStates;
   const hotfix = (args: string[], extra: Record<string, string> = {}) =>
@@ -23,12 +22,7 @@ describe.sequential('SIGKILL at each write point (PostgreSQL)', () => {
   /** No temp file of a ledger write left in .hotfix/ to dirty the tree. */
   const tempFiles = () => readdirSync(path.join(s.project.dir, '.hotfix')).filter((f) => f.endsWith('.tmp'));
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'killpoints' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'killpoints' });
 
   /** The killed run, then the stale lock refused, then the run that settles and finishes. */
   async function killThenFinish(args: string[], point: string) {

@@ -5,11 +5,11 @@
 // with no finished_at is a migration in progress, never a failed one: deploy and rollback say so
 // (exit 4) and record nothing; once it ends, the next run records what it did.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgColumns, pgQuery, rowStates, waitingPid } from '../support/db.js';
 import { git } from '../support/git.js';
 import { ledgerEvents, runHotfix, startHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -20,7 +20,6 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 }
 
 describe.sequential('hotfix killed while prisma runs (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let migration: string;
   const hotfix = (args: string[]) => runHotfix(s.project.dir, args, s.env);
   // 'failed' is rowStates' word for a row with no finished_at: here, one still running.
@@ -30,8 +29,7 @@ describe.sequential('hotfix killed while prisma runs (PostgreSQL)', () => {
       .filter((e) => e.type !== 'checked')
       .map((e) => `${e.type}:${e.outcome}`);
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'inflight' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'inflight' }, async (s) => {
     migration = await startWithSql(
       s,
       'inflight',
@@ -39,9 +37,6 @@ describe.sequential('hotfix killed while prisma runs (PostgreSQL)', () => {
       'ALTER TABLE "User" DROP COLUMN "inflight";\n',
       ['--lock-timeout', '60s'],
     );
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   /**

@@ -5,11 +5,11 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgColumns, rowStates } from '../support/db.js';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 async function holdTableLock(url: string): Promise<{ pid: number; release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: url, application_name: 'report-batch' });
@@ -27,12 +27,10 @@ async function holdTableLock(url: string): Promise<{ pid: number; release(): Pro
 }
 
 describe.sequential('a table lock held by another session (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let migration: string;
   const rows = () => rowStates(s.stagingUrl, migration);
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'locktimeout' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'locktimeout' }, async (s) => {
     migration = await startWithSql(
       s,
       'user-nick',
@@ -40,9 +38,6 @@ describe.sequential('a table lock held by another session (PostgreSQL)', () => {
       'ALTER TABLE "User" DROP COLUMN "nick";\n',
       ['--lock-timeout', '1s'],
     );
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   test('deploy gives up at lock_timeout: exit 4, the holder named, nothing applied, the row settled', async () => {
@@ -88,15 +83,5 @@ describe.sequential('a table lock held by another session (PostgreSQL)', () => {
     expect(r.stderr).toContain('Try 2 of 3 in 5 s');
     expect(await pgColumns(s.stagingUrl, 'User')).toContain('nick');
     expect(await rows()).toEqual(['rolled-back', 'rolled-back', 'applied']);
-  });
-
-  test('--retry takes a whole number', async () => {
-    const r = await runHotfix(
-      s.project.dir,
-      ['deploy', 'user-nick', '--env', 'staging', '--retry', 'x'],
-      s.env,
-    );
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('--retry takes a whole number');
   });
 });

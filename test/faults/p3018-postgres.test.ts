@@ -2,14 +2,13 @@
 // atomically (the whole file is one implicit transaction: nothing stays) and statement by
 // statement (an explicit COMMIT in the file ends that transaction, so what ran before it stays).
 // Each time the tool's state must match the database's, and rollback removes exactly what stayed.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgColumns, rowStates } from '../support/db.js';
 import { git } from '../support/git.js';
 import { AS_IS, ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('P3018 mid-file (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   const hotfix = (args: string[]) => runHotfix(s.project.dir, args, s.env);
   const rowsOf = (migration: string) => rowStates(s.stagingUrl, migration);
   const outcomes = (name: string) =>
@@ -17,12 +16,7 @@ describe.sequential('P3018 mid-file (PostgreSQL)', () => {
       .filter((e) => e.type !== 'checked' && e.type !== 'intent')
       .map((e) => `${e.type}:${e.outcome}`);
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'p3018' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'p3018' });
 
   test('atomic: the second statement fails, nothing stays; rollback runs nothing and marks it', async () => {
     const migration = await startWithSql(

@@ -4,18 +4,16 @@
 import { mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { git, snapshot } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('repository states', () => {
-  let s: TwoEnvProject;
   const hotfix = (args: string[], extra: Record<string, string> = {}) =>
     runHotfix(s.project.dir, args, { ...s.env, ...extra });
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'repo_states' });
+  const s = useTwoEnvProject({ provider: 'sqlite', prefix: 'repo_states' }, async (s) => {
     await startWithSql(
       s,
       'states',
@@ -23,9 +21,6 @@ describe.sequential('repository states', () => {
       'DROP INDEX "Post_title_idx";\n',
     );
     git(s.project.dir, 'checkout', '-q', 'main');
-  });
-  afterAll(async () => {
-    await s?.cleanup();
   });
 
   /** Two branches that change the same line of README.md. */

@@ -5,11 +5,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { pgQuery } from '../support/db.js';
 import { git } from '../support/git.js';
 import { ledgerEvents, runHotfix, startWithSql } from '../support/hotfix.js';
-import { addCommentsTable, createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { addCommentsTable, useTwoEnvProject } from '../support/scenario.js';
 import { atTerminal } from '../support/terminal.js';
 
 const CANARY = 'CANARY-ROW-b1d9';
@@ -18,7 +18,6 @@ const FIX = 'DELETE FROM "Comment" WHERE "postId" NOT IN (SELECT "id" FROM "Post
 const VERIFY = 'SELECT * FROM "Comment" WHERE "postId" = 1;\n';
 
 describe.sequential('row values never leave the database (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   let migration: string;
   const outputs: string[] = [];
   const run = async (args: string[], env: Record<string, string> = {}) => {
@@ -27,8 +26,7 @@ describe.sequential('row values never leave the database (PostgreSQL)', () => {
     return r;
   };
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'row_values' });
+  const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'row_values' }, async (s) => {
     await addCommentsTable(s, [s.stagingUrl, s.prodUrl]);
     for (const url of [s.stagingUrl, s.prodUrl]) {
       await pgQuery(
@@ -43,7 +41,6 @@ describe.sequential('row values never leave the database (PostgreSQL)', () => {
     git(s.project.dir, 'commit', '-qam', 'verify.sql');
     await runHotfix(s.project.dir, ['rehash', 'fix-orphans', '--reason', 'verify.sql written'], s.env);
   });
-  afterAll(() => s?.cleanup());
 
   test('deploy: exit 1 with the count and the keys; the ledger records no value', async () => {
     const r = await run(['deploy', 'fix-orphans', '--env', 'staging']);

@@ -4,16 +4,15 @@
 // encoded, from stdout, stderr, --json, the ledgers, commit messages and `git log -p`.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { git } from '../support/git.js';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, PROD_ENV, type TwoEnvProject } from '../support/scenario.js';
+import { PROD_ENV, useTwoEnvProject } from '../support/scenario.js';
 
 const PASSWORD = 'p%40ss%3Aw%2Frd';
 const LEAKS = [/p@ss/, /ss:w/, /w\/rd/, /p%40ss/i, /ss%3Aw/i, /w%2Frd/i];
 
 describe.sequential('an encoded password never leaks (PostgreSQL)', () => {
-  let s: TwoEnvProject;
   const seen: string[] = [];
   const hotfix = async (args: string[], extra: Record<string, string> = {}) => {
     const r = await runHotfix(s.project.dir, args, { ...s.env, ...extra });
@@ -21,18 +20,17 @@ describe.sequential('an encoded password never leaks (PostgreSQL)', () => {
     return r;
   };
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'postgresql', prefix: 'secrets_enc', password: PASSWORD });
-    await startWithSql(
-      s,
-      'canary',
-      'ALTER TABLE "User" ADD COLUMN "canary" TEXT;\n',
-      'ALTER TABLE "User" DROP COLUMN "canary";\n',
-    );
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject(
+    { provider: 'postgresql', prefix: 'secrets_enc', password: PASSWORD },
+    async (s) => {
+      await startWithSql(
+        s,
+        'canary',
+        'ALTER TABLE "User" ADD COLUMN "canary" TEXT;\n',
+        'ALTER TABLE "User" DROP COLUMN "canary";\n',
+      );
+    },
+  );
 
   test('the URLs carry the canary', () => {
     expect(s.env[PROD_ENV]).toContain(`:${PASSWORD}@`);

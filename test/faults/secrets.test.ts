@@ -1,9 +1,9 @@
 // A password must never be printed, whatever the URL looks like. An unencoded "@", ":" or "/"
 // in it makes the URL unparseable; the error still shows the URL's shape, and that shape once
 // masked only up to the first "@", leaving the rest of the password in every --json document.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runHotfix, startWithSql } from '../support/hotfix.js';
-import { createTwoEnvProject, PROD_ENV, STAGING_ENV, type TwoEnvProject } from '../support/scenario.js';
+import { PROD_ENV, STAGING_ENV, useTwoEnvProject } from '../support/scenario.js';
 
 const CANARY_URLS = [
   'postgresql://u:p@ss:w/rd@db.internal:5432/shop',
@@ -13,11 +13,9 @@ const CANARY_URLS = [
 // Any of these in the output is a leak (the password, its tail, or its encoded form).
 const LEAKS = [/p@ss/, /ss:w/, /w\/rd/, /p%40ss/i];
 
-let s: TwoEnvProject;
 let name: string;
 
-beforeAll(async () => {
-  s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'secrets' });
+const s = useTwoEnvProject({ provider: 'sqlite', prefix: 'secrets' }, async (s) => {
   name = 'leak-check';
   await startWithSql(
     s,
@@ -26,7 +24,6 @@ beforeAll(async () => {
     'DROP INDEX "Post_title_idx";\n',
   );
 });
-afterAll(() => s?.cleanup());
 
 const commands = (hotfix: string): string[][] => [
   ['verify', '--env', 'production'],

@@ -4,13 +4,12 @@
 // earlier (after making its branch, after writing the migration files), it gives the way back.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
-import { createTwoEnvProject, type TwoEnvProject } from '../support/scenario.js';
+import { useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('start killed before its commit', () => {
-  let s: TwoEnvProject;
   const hotfix = (args: string[], extra: Record<string, string> = {}) =>
     runHotfix(s.project.dir, args, { ...s.env, ...extra });
   const sh = (cmd: string) => {
@@ -22,12 +21,7 @@ describe.sequential('start killed before its commit', () => {
     }
   };
 
-  beforeAll(async () => {
-    s = await createTwoEnvProject({ provider: 'sqlite', prefix: 'start_killed' });
-  });
-  afterAll(async () => {
-    await s?.cleanup();
-  });
+  const s = useTwoEnvProject({ provider: 'sqlite', prefix: 'start_killed' });
 
   async function killed(name: string): Promise<{ keep: string; drop: string }> {
     const r = await hotfix(['start', name], { HOTFIX_TEST_KILL_AT: 'start-after-create-ledger' });

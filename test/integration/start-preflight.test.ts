@@ -194,100 +194,13 @@ describe('hotfix start (no database needed)', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  describe('preflight refusals: exit 2, git, ledger and migrations untouched', () => {
-    const cases: [string, (dir: string) => string[], RegExp][] = [
-      [
-        'dirty tree (lists the paths)',
-        (d) => (writeFileSync(path.join(d, 'notes.txt'), 'wip'), ['start', 'x1']),
-        /uncommitted changes: notes\.txt/,
-      ],
-      [
-        'not on the base branch',
-        (d) => (git(d, 'checkout', '-q', '-b', 'feature'), ['start', 'x1']),
-        /not on the base branch "main"/,
-      ],
-      [
-        'unknown base branch',
-        () => ['start', 'x1', '--base', 'release'],
-        /Base branch "release" does not exist/,
-      ],
-      [
-        'branch already exists',
-        (d) => (git(d, 'branch', 'hotfix/x1'), ['start', 'x1']),
-        /Branch "hotfix\/x1" already exists/,
-      ],
-      ['path traversal name', () => ['start', '../x'], /Invalid hotfix name/],
-      ['absolute name', () => ['start', '/abs'], /Invalid hotfix name/],
-      ['leading dash', () => ['start', '--', '-x'], /Invalid hotfix name/],
-      ['over 200 bytes', () => ['start', 'a'.repeat(201)], /longer than 200 bytes/],
-      ['empty name', () => ['start', ''], /Invalid hotfix name/],
-      [
-        'both sources',
-        () => ['start', 'x1', '--sql', 'a.sql', '--from-schema'],
-        /cannot be used with|Choose one migration source/,
-      ],
-      ['missing --sql file', () => ['start', 'x1', '--sql', 'nope.sql'], /Cannot read --sql file nope\.sql/],
-      ['empty --sql file', () => ['start', 'x1', '--sql', sqlFile('  \n')], /is empty/],
-      [
-        'unknown config key',
-        (d) => (
-          writeFileSync(path.join(d, 'hotfix.config.json'), '{"basebranch":"main"}'),
-          git(d, 'add', '.'),
-          git(d, 'commit', '-qm', 'cfg'),
-          ['start', 'x1']
-        ),
-        /unknown key basebranch/,
-      ],
-    ];
-    it.each(cases)('%s', async (_label, arrange, message) => {
-      const args = arrange(dir);
-      const before = snapshot(dir);
-      const run = await runHotfix(dir, args);
-      expect(run.exitCode, run.stderr).toBe(2);
-      expect(run.stderr).toMatch(message);
-      expect(run.stdout).toBe('');
-      expect(snapshot(dir)).toEqual(before);
-    });
-
-    it('a hotfix of that name in a ledger on another branch', async () => {
-      expect((await runHotfix(dir, ['start', 'x1', '--sql', sqlFile()])).exitCode).toBe(0);
-      git(dir, 'checkout', '-q', 'main');
-      git(dir, 'branch', '-m', 'hotfix/x1', 'hotfix/renamed');
-      const before = snapshot(dir);
-      const run = await runHotfix(dir, ['start', 'x1', '--sql', sqlFile()]);
-      expect(run.exitCode).toBe(2);
-      expect(run.stderr).toContain('A hotfix named "x1" already exists (hotfix/renamed:.hotfix/x1.json)');
-      expect(snapshot(dir)).toEqual(before);
-    });
-
+  describe('preflight refusals (the rest, in-process: test/commands/start.test.ts)', () => {
     it('outside a git repository', async () => {
       const plain = mkdtempSync(path.join(os.tmpdir(), 'hotfix-nogit-'));
       const run = await runHotfix(plain, ['start', 'x1']);
       expect(run.exitCode).toBe(2);
       expect(run.stderr).toContain('is not inside a git repository');
       expect(readdirSync(plain)).toEqual([]);
-    });
-  });
-
-  describe('a ledger it cannot read stops the command with exit 3 and stays byte-identical', () => {
-    const bad: [string, string][] = [
-      ['corrupt', '{"schemaVersion": 1, "name": '],
-      ['conflicted', '<<<<<<< HEAD\n{"a":1}\n=======\n{"a":2}\n>>>>>>> hotfix/y\n'],
-      ['newer version', JSON.stringify({ schemaVersion: 2, name: 'y', events: [] })],
-    ];
-    it.each(bad)('%s', async (_label, content) => {
-      mkdirSync(path.join(dir, '.hotfix'));
-      writeFileSync(path.join(dir, '.hotfix', 'y.json'), content);
-      git(dir, 'add', '.');
-      git(dir, 'commit', '-qm', 'ledger');
-      const before = snapshot(dir);
-      for (const args of [['start', 'x1', '--sql', sqlFile()], ['status'], ['status', '--json']]) {
-        const run = await runHotfix(dir, args);
-        expect(run.exitCode, run.stderr).toBe(3);
-        expect(run.stderr).toContain('.hotfix/y.json');
-      }
-      expect(readFileSync(path.join(dir, '.hotfix', 'y.json'), 'utf8')).toBe(content);
-      expect(snapshot(dir)).toEqual(before);
     });
   });
 

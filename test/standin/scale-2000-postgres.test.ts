@@ -1,4 +1,5 @@
-// SLOW end-to-end test (about a minute here): a generated history of 2,000 migrations (the
+// SLOW end-to-end test (about a minute here; status and --script are covered at small sizes in
+// prisma7.test.ts, so only what size could break runs here): a generated history of 2,000 migrations (the
 // scale history of bench/run.mjs: 400 tables, 400 CHECK constraints) applied and diffed with the
 // real Prisma 7.10 CLI through the schema-engine stand-in, against a real PostgreSQL database.
 // Issue 23: `migrate diff` failed at 500 and 2,000 migrations ("reading 'set_message'") or
@@ -62,44 +63,24 @@ describe(`Prisma 7.10 + stand-in: ${SIZE.toLocaleString('en')} generated migrati
   );
 
   test.sequential(
-    'migrate status: up to date',
-    async () => {
-      const r = await runPrisma(project, ['migrate', 'status'], SLOW);
-      expect(r.exitCode, r.all).toBe(0);
-      expect(r.stdout).toContain('Database schema is up to date!');
-    },
-    TEST_TIMEOUT,
-  );
-
-  test.sequential(
-    'migrate diff --exit-code: 0 and "No difference detected."; --script: an empty migration',
+    'migrate diff --exit-code: 0 and "No difference detected."',
     async () => {
       const check = await runPrisma(project, [...DIFF, '--exit-code'], SLOW);
       expect(check.exitCode, check.all).toBe(0);
       expect(check.stdout).toContain('No difference detected.');
       expect(check.durationMs, `migrate diff took ${check.durationMs} ms`).toBeLessThan(120_000);
-
-      const script = await runPrisma(project, [...DIFF, '--script'], SLOW);
-      expect(script.exitCode, script.all).toBe(0);
-      expect(script.stdout).toContain('-- This is an empty migration.');
     },
     TEST_TIMEOUT,
   );
 
   test.sequential(
-    'a drifted database: exit code 2 and the SQL of the drift',
+    'a drifted database: exit code 2 naming the drift',
     async () => {
       await pgQuery(db.url, `ALTER TABLE "${lastTable}" ADD COLUMN "drift" INTEGER`);
       const check = await runPrisma(project, [...DIFF, '--exit-code'], SLOW);
       expect(check.exitCode, check.all).toBe(2);
       expect(check.stdout).toContain(`Changed the \`${lastTable}\` table`);
       expect(check.stdout).toContain('Added column `drift`');
-
-      const script = await runPrisma(project, [...DIFF, '--script'], SLOW);
-      expect(script.exitCode, script.all).toBe(0);
-      expect(script.stdout).toMatch(
-        new RegExp(`ALTER TABLE "public"\\."${lastTable}" ADD COLUMN\\s+"drift" INTEGER;`),
-      );
     },
     TEST_TIMEOUT,
   );

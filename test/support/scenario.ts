@@ -1,10 +1,13 @@
 // The scene most tests and the demo need: a git repository holding a Prisma project with a
 // protected "production" and a "staging" database, both migrated to the initial migration.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPgDatabase, type PgDatabase } from './db.js';
+import { createPgDatabase, pgTemplate, type PgDatabase } from './db.js';
 import { git, initRepo } from './git.js';
+import { repoRoot } from './hotfix.js';
 import {
   createPrismaProject,
   prismaEnv,
@@ -49,12 +52,8 @@ export async function createTwoEnvProject(options: TwoEnvOptions): Promise<TwoEn
     const file = (name: string) => `file:${path.join(dbDir, `${name}.db`)}`;
     urls = { dev: file('dev'), prod: file('production'), staging: file('staging') };
   } else {
-    dbs.push(
-      ...(await Promise.all(
-        ['dev', 'prod', 'staging'].map((n) => createPgDatabase(`${options.prefix}_${n}`)),
-      )),
-    );
-    urls = { dev: dbs[0]!.url, prod: dbs[1]!.url, staging: dbs[2]!.url };
+    dbs.push(await createPgDatabase(`${options.prefix}_dev`));
+    urls = { dev: dbs[0]!.url, prod: '', staging: '' };
   }
   const repoDir = options.inSubfolder ? mkdtempSync(path.join(dbDir, 'repo-')) : undefined;
   const project = await createPrismaProject({
@@ -68,9 +67,23 @@ export async function createTwoEnvProject(options: TwoEnvOptions): Promise<TwoEn
     `${JSON.stringify({ environments: { production: { urlEnv: PROD_ENV, protected: true }, staging: { urlEnv: STAGING_ENV } } }, null, 2)}\n`,
   );
   initRepo(repoDir ?? project.dir);
-  for (const url of [urls.prod, urls.staging]) {
+  const deploy = async (url: string) => {
     const r = await runPrisma(project, ['migrate', 'deploy'], { env: { DATABASE_URL: url } });
     if (r.exitCode !== 0) throw new Error(`prisma migrate deploy failed:\n${r.all}`);
+  };
+  if (options.provider === 'sqlite') {
+    // Deployed once by the real CLI, then copied: the same file Prisma would have written.
+    await deploy(urls.prod);
+    copyFileSync(urls.prod.replace(/^file:/, ''), urls.staging.replace(/^file:/, ''));
+  } else {
+    // Production and staging start from a database the real CLI migrated once per history
+    // (and Prisma version), cloned by PostgreSQL: see pgTemplate.
+    const template = await pgTemplate(historyKey(project), deploy);
+    const [prod, staging] = await Promise.all(
+      ['prod', 'staging'].map((n) => createPgDatabase(`${options.prefix}_${n}`, template)),
+    );
+    dbs.push(prod!, staging!);
+    urls = { ...urls, prod: prod!.url, staging: staging!.url };
   }
   const withPassword = (url: string) =>
     options.password ? url.replace('postgres@', `postgres:${options.password}@`) : url;
@@ -118,4 +131,45 @@ export async function addCommentsTable(s: TwoEnvProject, urls: string[]): Promis
     const r = await runPrisma(s.project, ['migrate', 'deploy'], { env: { DATABASE_URL: url } });
     if (r.exitCode !== 0) throw new Error(`prisma migrate deploy failed:\n${r.all}`);
   }
+}
+
+/** What a migrated template holds: every migration.sql of the project, and the Prisma version. */
+function historyKey(project: PrismaProject): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(project.migrationsDir).sort()) {
+    const file = path.join(project.migrationsDir, name, 'migration.sql');
+    try {
+      hash.update(name).update(readFileSync(file));
+    } catch {
+      // migration_lock.toml and other files: not part of the history
+    }
+  }
+  // The version of the prisma package the project runs (its _prisma_migrations DDL).
+  const pkg = project.prismaMajor === 6 ? 'prisma6' : 'prisma';
+  hash.update(readFileSync(path.join(repoRoot, 'node_modules', pkg, 'package.json')));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The project of a test file: made before its tests (and `setup` run on it), removed after them.
+ * The object stands for it once made: read it inside tests and hooks only.
+ */
+export function useTwoEnvProject(
+  options: TwoEnvOptions,
+  setup?: (s: TwoEnvProject) => Promise<void> | void,
+): TwoEnvProject {
+  let current: TwoEnvProject | undefined;
+  beforeAll(async () => {
+    current = await createTwoEnvProject(options);
+    await setup?.(current);
+  });
+  afterAll(async () => {
+    await current?.cleanup();
+  });
+  return new Proxy({} as TwoEnvProject, {
+    get: (_target, key) => {
+      if (!current) throw new Error('the project is made in beforeAll: use it inside a test');
+      return Reflect.get(current, key) as unknown;
+    },
+  });
 }

@@ -1,0 +1,104 @@
+// hotfix start's preflight, in-process on fakes: every refusal leaves git, the migrations and
+// the ledgers as they were; a ledger it cannot read stops it (exit 3) and stays as it was.
+import { describe, expect, it } from 'vitest';
+import { fakeProject, ROOT, type FakeProject } from '../support/fakes/index.js';
+
+const snapshot = async (fx: FakeProject) => ({
+  head: await fx.git.head(),
+  branch: await fx.git.currentBranch(),
+  branches: [...fx.git.branches.keys()].sort(),
+  dirty: await fx.git.dirtyPaths(),
+  files: [...fx.files.files.entries()].filter(([f]) => f.startsWith(ROOT)).sort(),
+});
+
+const sql = (fx: FakeProject, text = 'CREATE INDEX "i" ON "Post"("title");\n') => {
+  fx.files.put('/incident/fix.sql', text);
+  return '/incident/fix.sql';
+};
+
+describe('start: preflight refusals, exit 2, nothing changed', () => {
+  const cases: [string, (fx: FakeProject) => Promise<string[]> | string[], RegExp][] = [
+    [
+      'dirty tree (lists the paths)',
+      (fx) => (fx.write('notes.txt', 'wip'), ['start', 'x1']),
+      /uncommitted changes: notes\.txt/,
+    ],
+    [
+      'not on the base branch',
+      async (fx) => (await fx.git.createBranch('feature', 'main'), ['start', 'x1']),
+      /not on the base branch "main"/,
+    ],
+    [
+      'unknown base branch',
+      () => ['start', 'x1', '--base', 'release'],
+      /Base branch "release" does not exist/,
+    ],
+    [
+      'branch already exists',
+      (fx) => (fx.git.branches.set('hotfix/x1', fx.git.branches.get('main')!), ['start', 'x1']),
+      /Branch "hotfix\/x1" already exists/,
+    ],
+    ['path traversal name', () => ['start', '../x'], /Invalid hotfix name/],
+    ['absolute name', () => ['start', '/abs'], /Invalid hotfix name/],
+    ['leading dash', () => ['start', '--', '-x'], /Invalid hotfix name/],
+    ['over 200 bytes', () => ['start', 'a'.repeat(201)], /longer than 200 bytes/],
+    ['empty name', () => ['start', ''], /Invalid hotfix name/],
+    [
+      'both sources',
+      () => ['start', 'x1', '--sql', 'a.sql', '--from-schema'],
+      /cannot be used with|Choose one migration source/,
+    ],
+    ['missing --sql file', () => ['start', 'x1', '--sql', 'nope.sql'], /Cannot read --sql file nope\.sql/],
+    ['empty --sql file', (fx) => ['start', 'x1', '--sql', sql(fx, '  \n')], /is empty/],
+    [
+      'unknown config key',
+      (fx) => (
+        fx.write('hotfix.config.json', '{"basebranch":"main"}'),
+        fx.git.commitAll('cfg'),
+        ['start', 'x1']
+      ),
+      /unknown key basebranch/,
+    ],
+    [
+      'a hotfix of that name in a ledger on another branch',
+      async (fx) => {
+        expect((await fx.run(['start', 'x1', '--sql', sql(fx)])).exitCode).toBe(0);
+        await fx.git.checkout('main');
+        fx.git.branches.set('hotfix/renamed', fx.git.branches.get('hotfix/x1')!);
+        fx.git.branches.delete('hotfix/x1');
+        return ['start', 'x1', '--sql', sql(fx)];
+      },
+      /A hotfix named "x1" already exists \(hotfix\/renamed:\.hotfix\/x1\.json\)/,
+    ],
+  ];
+  it.each(cases)('%s', async (_label, arrange, message) => {
+    const fx = fakeProject();
+    const args = await arrange(fx);
+    const before = await snapshot(fx);
+    const run = await fx.run(args);
+    expect(run.exitCode, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+    expect(await snapshot(fx)).toEqual(before);
+  });
+});
+
+describe('a ledger it cannot read stops the command with exit 3 and stays as it was', () => {
+  it.each([
+    ['corrupt', '{"schemaVersion": 1, "name": '],
+    ['conflicted', '<<<<<<< HEAD\n{"a":1}\n=======\n{"a":2}\n>>>>>>> hotfix/y\n'],
+    ['newer version', JSON.stringify({ schemaVersion: 2, name: 'y', events: [] })],
+  ])('%s', async (_label, content) => {
+    const fx = fakeProject();
+    fx.write('.hotfix/y.json', content);
+    fx.git.commitAll('ledger');
+    const before = await snapshot(fx);
+    for (const args of [['start', 'x1', '--sql', sql(fx)], ['status'], ['status', '--json']]) {
+      const run = await fx.run(args);
+      expect(run.exitCode, run.stderr).toBe(3);
+      expect(run.stderr).toContain('.hotfix/y.json');
+    }
+    expect(fx.read('.hotfix/y.json')).toBe(content);
+    expect(await snapshot(fx)).toEqual(before);
+  });
+});
