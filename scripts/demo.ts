@@ -90,9 +90,9 @@ try {
   if (hotfix('deploy', 'post-author-index', '--env', 'staging') !== 0) throw new Error('deploy failed');
 
   say(
-    'If the index had to go: the rollback plan for staging (applied there, so a roll forward), nothing changed',
+    'If the index had to go from staging only: the plan of a rollback there alone (production keeps it), nothing changed',
   );
-  hotfix('rollback', 'post-author-index', '--env', 'staging', '--dry-run');
+  hotfix('rollback', 'post-author-index', '--env', 'staging', '--here', '--dry-run');
 
   say('Merge back: into main and develop (with the merge-back guard), patch version, tag');
   if (hotfix('finish', 'post-author-index') !== 0) throw new Error('finish failed');

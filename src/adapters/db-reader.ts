@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { connectError } from '../core/connect-cause.js';
 import type { MigrationRow } from '../core/migration-state.js';
+import { withoutRowValues } from '../core/redact.js';
+import { queryShape } from '../core/sql/query-shape.js';
 import type { Target } from '../core/target.js';
 
 /** Prisma's advisory lock key for migrations (PostgreSQL). */
@@ -89,7 +91,8 @@ function toRow(r: Record<string, unknown>): MigrationRow {
     finishedAt: iso(r.finished_at),
     rolledBackAt: iso(r.rolled_back_at),
     appliedStepsCount: Number(r.applied_steps_count ?? 0),
-    logs: typeof r.logs === 'string' ? r.logs : null,
+    // Prisma keeps the database's error text here, DETAIL lines with row values included.
+    logs: typeof r.logs === 'string' ? withoutRowValues(r.logs) : null,
   };
 }
 
@@ -150,14 +153,14 @@ export async function openDbReader(target: Target): Promise<DbReader> {
           q: string | null;
         }>(
           `SELECT DISTINCT a.pid, a.application_name AS app, a.state, a.xact_start::text AS since, c.relname, l.mode,
-                  left(regexp_replace(a.query, '\\s+', ' ', 'g'), 100) AS q
+                  a.query AS q
              FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.granted AND c.relname = ANY($1::text[]) AND a.pid <> pg_backend_pid()`,
           [tables],
         );
         return rows.map(
           (r) =>
-            `pid ${r.pid}${r.app ? ` (${r.app})` : ''} holds ${r.mode} on "${r.relname}"${r.state ? `, ${r.state}` : ''}${r.since ? ` since ${r.since}` : ''}${r.q ? `: ${r.q}` : ''}`,
+            `pid ${r.pid}${r.app ? ` (${r.app})` : ''} holds ${r.mode} on "${r.relname}"${r.state ? `, ${r.state}` : ''}${r.since ? ` since ${r.since}` : ''}${r.q ? `: ${queryShape(r.q)}` : ''}`,
         );
       },
       query,

@@ -181,6 +181,32 @@ export async function runStatements(
   });
 }
 
+/**
+ * Marks finished migrations rolled back in `_prisma_migrations` (`rolled_back_at`), under
+ * Prisma's migration lock: what `prisma migrate resolve --rolled-back` refuses for a finished
+ * row (P3012). Prisma's deploy then treats them as not applied, so this environment's next
+ * deploy runs them again. Only rows that are finished and not yet rolled back change.
+ */
+export async function markRolledBack(
+  target: Target,
+  migrations: readonly string[],
+  schema: string | undefined,
+): Promise<WriteOutcome> {
+  const names = migrations.map((m) => `'${m.replace(/'/g, "''")}'`).join(', ');
+  const now = target.provider === 'sqlite' ? "CAST(strftime('%s', 'now') AS INTEGER) * 1000" : 'now()';
+  return runStatements(
+    target,
+    [
+      {
+        index: 0,
+        sql: `UPDATE _prisma_migrations SET rolled_back_at = ${now} WHERE migration_name IN (${names}) AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        concurrent: false,
+      },
+    ],
+    { lockTimeout: '5s', statementTimeout: '30s', schema },
+  );
+}
+
 const REL_KINDS: Partial<Record<DbObject['kind'], string[]>> = {
   table: ['r', 'p'],
   view: ['v', 'm'],

@@ -1,4 +1,4 @@
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { promises as fs, constants as fsConstants, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dropLock, holdLock } from './interrupt.js';
 import path from 'node:path';
@@ -117,8 +117,8 @@ function isAlive(pid: number): boolean {
 export interface LockOptions {
   /** --force-unlock: take over a lock whose holder is a process of this host that is gone. */
   forceUnlock?: boolean | undefined;
-  /** Told when a stale lock was removed, with its holder. */
-  onForced?: ((holder: LockHolder) => void) | undefined;
+  /** Told when a stale lock was removed: its holder (if it named one) and why it was stale. */
+  onForced?: ((holder: LockHolder | undefined, why: string) => void) | undefined;
   /** --wait: milliseconds to wait for a lock held by a live process before giving up. */
   waitMs?: number | undefined;
   /** Told once when waiting starts. */
@@ -161,23 +161,24 @@ async function acquireOnce(lockPath: string, command: string, options: LockOptio
     await linkOrForce(tmp, lockPath, options);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const other = await readHolder(lockPath);
+    const found = await readHolder(lockPath);
+    const other = found.kind === 'holder' ? found.holder : undefined;
     const who = other
       ? `pid ${other.pid} on ${other.host} (${other.command}) since ${other.since}`
-      : 'an unknown process (the lock file is empty or unreadable)';
-    const stale = other !== undefined && other.host === os.hostname() && !isAlive(other.pid);
+      : `no holder (${found.kind === 'bad' ? found.why : 'unreadable'}): hotfix never writes a lock like that`;
+    const stale = staleness(found);
     throw infraError(
       stale ? 'LOCK_STALE' : 'LOCK_HELD',
       stale
-        ? `A stale hotfix lock is left by ${who}; that process is no longer running.`
+        ? `A stale hotfix lock is left at ${lockPath}: ${who}; ${stale}.`
         : `Another hotfix command holds the lock: ${who}.`,
       {
         hint: stale
-          ? `Check that the repository and .hotfix/ look right (git status), then run the same command with --force-unlock (it removes ${lockPath} only while that process is gone).`
+          ? `Check that the repository and .hotfix/ look right (git status), then run the same command with --force-unlock (it removes ${lockPath} only while it is stale).`
           : other && other.host !== os.hostname()
             ? `It was taken on ${other.host}: check there that no hotfix command runs, then remove ${lockPath} by hand; --force-unlock never removes another host's lock.`
             : `Wait for it to finish, then retry (or pass --wait <seconds> to wait for it).`,
-        details: { lockPath, holder: other },
+        details: { lockPath, holder: other ?? null },
       },
     );
   } finally {
@@ -202,27 +203,85 @@ async function linkOrForce(tmp: string, lockPath: string, options: LockOptions):
     await fs.link(tmp, lockPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !options.forceUnlock) throw error;
-    const other = await readHolder(lockPath);
-    if (!other || other.host !== os.hostname() || isAlive(other.pid)) throw error;
-    await fs.rm(lockPath, { force: true });
+    const found = await readHolder(lockPath);
+    const why = found.kind === 'gone' ? undefined : staleness(found);
+    if (!why) throw error;
+    await fs.rm(lockPath, { force: true, recursive: found.kind === 'bad' && found.why === 'a directory' });
     await fs.link(tmp, lockPath);
-    options.onForced?.(other);
+    options.onForced?.(found.kind === 'holder' ? found.holder : undefined, why);
   }
 }
 
-async function readHolder(lockPath: string): Promise<LockHolder | undefined> {
+type Found = { kind: 'holder'; holder: LockHolder } | { kind: 'bad'; why: string } | { kind: 'gone' };
+
+/**
+ * Why a lock is stale, or undefined while it may be held. hotfix writes a lock whole (link of a
+ * finished file), so an empty, unparsable or directory lock is never one in progress; a holder
+ * of this host is stale when its pid is gone, or is now another process (pid reused: it is not
+ * hotfix, or it started after the lock was taken).
+ */
+function staleness(found: Found): string | undefined {
+  if (found.kind === 'gone') return undefined;
+  if (found.kind === 'bad') return `the file is ${found.why}`;
+  const h = found.holder;
+  if (h.host !== os.hostname()) return undefined;
+  if (!isAlive(h.pid)) return 'that process is no longer running';
+  const now = processInfo(h.pid);
+  if (!now) return undefined;
+  if (!/hotfix|bin\.js/.test(now.cmdline))
+    return `pid ${h.pid} is now another program (${now.cmdline.slice(0, 60)}), not hotfix: the pid was reused`;
+  const since = Date.parse(h.since);
+  if (Number.isFinite(since) && now.startedAt !== undefined && now.startedAt > since + 2000)
+    return `pid ${h.pid} is a process started after the lock was taken: the pid was reused`;
+  return undefined;
+}
+
+/** A live process's command line and start time (Linux /proc); undefined where not readable. */
+function processInfo(pid: number): { cmdline: string; startedAt: number | undefined } | undefined {
   try {
-    const parsed = JSON.parse(await fs.readFile(lockPath, 'utf8')) as Partial<LockHolder>;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    let startedAt: number | undefined;
+    try {
+      // Field 22 of /proc/<pid>/stat: start time in clock ticks after boot (USER_HZ is 100).
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+      const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+      if (Number.isFinite(ticks) && Number.isFinite(btime)) startedAt = btime * 1000 + ticks * 10;
+    } catch {
+      // No start time: the command line alone decides.
+    }
+    return { cmdline, startedAt };
+  } catch {
+    return undefined;
+  }
+}
+
+async function readHolder(lockPath: string): Promise<Found> {
+  let text: string;
+  try {
+    text = await fs.readFile(lockPath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'gone' };
+    if (code === 'EISDIR') return { kind: 'bad', why: 'a directory' };
+    return { kind: 'bad', why: `unreadable (${code ?? 'error'})` };
+  }
+  if (text.trim() === '') return { kind: 'bad', why: 'empty' };
+  try {
+    const parsed = JSON.parse(text) as Partial<LockHolder>;
     if (typeof parsed.pid === 'number' && typeof parsed.host === 'string') {
       return {
-        pid: parsed.pid,
-        host: parsed.host,
-        since: String(parsed.since ?? 'unknown'),
-        command: String(parsed.command ?? 'unknown'),
+        kind: 'holder',
+        holder: {
+          pid: parsed.pid,
+          host: parsed.host,
+          since: String(parsed.since ?? 'unknown'),
+          command: String(parsed.command ?? 'unknown'),
+        },
       };
     }
   } catch {
-    // Fall through: an unreadable holder is reported as unknown.
+    // Not JSON: garbage.
   }
-  return undefined;
+  return { kind: 'bad', why: 'not a hotfix lock (garbage)' };
 }

@@ -46,6 +46,10 @@ export interface Git {
   merge(branch: string, message: string): Promise<MergeResult>;
   /** A merge is in progress (MERGE_HEAD exists): someone has a conflict to finish. */
   mergeInProgress(): Promise<boolean>;
+  /** An operation a person has under way in this worktree (its files say so), if any. */
+  inProgress(): Promise<'merge' | 'rebase' | 'cherry-pick' | 'revert' | undefined>;
+  /** Who commits (git's committer identity), or undefined when git has none to commit with. */
+  identity(): Promise<string | undefined>;
   /** An annotated tag at HEAD. */
   tag(name: string, message: string): Promise<void>;
   /** Pushes refs (branches, `refs/tags/<t>`) to `remote`. */
@@ -313,6 +317,31 @@ export async function openGit(cwd: string, exec: Exec): Promise<Git> {
     isAncestor: (commit, of) => isAncestor(run, commit, of),
     merge: (branch, message) => merge(run, branch, message),
     mergeInProgress: async () => (await verifyObject(run, 'MERGE_HEAD')) !== undefined,
+    inProgress: async () => {
+      const dir = await gitDir(run);
+      const marks = [
+        ['MERGE_HEAD', 'merge'],
+        ['rebase-merge', 'rebase'],
+        ['rebase-apply', 'rebase'],
+        ['CHERRY_PICK_HEAD', 'cherry-pick'],
+        ['REVERT_HEAD', 'revert'],
+      ] as const;
+      for (const [file, op] of marks) {
+        if (
+          await fs.stat(`${dir}/${file}`).then(
+            () => true,
+            () => false,
+          )
+        )
+          return op;
+      }
+      return undefined;
+    },
+    identity: async () => {
+      // Fails (exit 128) exactly where a commit would: no user.email / user.name to take.
+      const r = await run(['var', 'GIT_COMMITTER_IDENT']);
+      return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
+    },
     tag: (name, message) => tag(run, name, message),
     push: (remote, refs) => push(run, remote, refs),
     remotes: async () =>

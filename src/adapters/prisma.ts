@@ -9,7 +9,7 @@ import {
   type PrismaMajor,
 } from '../core/prisma-argv.js';
 import { classifyPrismaOutput, type PrismaOutcome } from '../core/prisma-output.js';
-import { secretsOfUrl } from '../core/redact.js';
+import { secretsOfUrl, withoutRowValues } from '../core/redact.js';
 import type { Exec, ExecResult } from './exec.js';
 import { ownSessionName } from './interrupt.js';
 import type { PrismaTarget } from '../core/target.js';
@@ -148,13 +148,16 @@ export async function openPrisma(
       };
       const url = named(target);
       if (url !== undefined) env[target.urlEnv] = url;
-      const result = await exec(located.file, args, {
+      const raw = await exec(located.file, args, {
         cwd: root,
         env,
         input: options.input,
         timeoutMs: options.timeoutMs,
         secrets: secretsOfUrl(target.url),
       });
+      // The database's words about a failed statement can quote production rows (DETAIL: Key
+      // (email)=(...)); what prisma says goes into messages and the ledger only without them.
+      const result = { ...raw, stdout: withoutRowValues(raw.stdout), stderr: withoutRowValues(raw.stderr) };
       // migrate diff --exit-code uses 2 for "there is a difference": not an error.
       const outcome =
         command.kind === 'diff' && result.exitCode === 2

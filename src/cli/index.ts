@@ -32,8 +32,12 @@ export interface CliIo {
   /** The outside world; the real one (cli/ports.ts) unless a test brings fakes. */
   ports?: Ports | undefined;
   now?: (() => Date) | undefined;
+  /** A test's clock for waits (--wait-for-locks). */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   /** A test's answers to the [y/N] prompt (as a person at a terminal would give them). */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
+  /** A test's answers to a choice (rollback's scope). */
+  choose?: ((question: string, choices: string[]) => Promise<string | undefined>) | undefined;
 }
 
 /** Values of variables that look like credentials: masked in everything we print. */
@@ -114,6 +118,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       ports,
       env: io.env,
       now: io.now ?? (() => new Date()),
+      sleep: io.sleep,
       progress: (line) => err(`${chalkErr.dim(line)}\n`),
       // Spinners only for a person at a terminal: never in --json, CI or NO_COLOR output.
       task:
@@ -125,27 +130,35 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // Only a person at a terminal can confirm; CI (no TTY, or CI set) must pass --yes.
       confirm:
         io.confirm ??
-        (io.stdin?.isTTY && io.stderr.isTTY && !io.env.CI
-          ? async (question: string) => {
-              const rl = createInterface({ input: io.stdin!, output: process.stderr });
-              try {
-                return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-              } catch (error) {
-                // Ctrl-C or Ctrl-D at the prompt is an answer, not a bug: nothing ran yet.
-                if (['ABORT_ERR', 'ERR_USE_AFTER_CLOSE'].includes((error as { code?: string }).code ?? ''))
-                  throw new HotfixError(
-                    'interrupted',
-                    'ABORTED',
-                    'Aborted at the prompt: nothing was changed.',
-                  );
-                throw error;
-              } finally {
-                rl.close();
-              }
+        (ask ? async (question: string) => /^y(es)?$/i.test(await ask(`${question} [y/N] `)) : undefined),
+      choose:
+        io.choose ??
+        (ask
+          ? async (question: string, choices: string[]) => {
+              const answer = (await ask(`${question}\n[${choices.join('/')}] `)).toLowerCase();
+              return choices.find((c) => c === answer || (answer.length > 0 && c.startsWith(answer)));
             }
           : undefined),
     };
   };
+
+  /** A line typed at the terminal; absent where nobody can answer (no TTY, or CI set). */
+  const ask =
+    io.stdin?.isTTY && io.stderr.isTTY && !io.env.CI
+      ? async (prompt: string): Promise<string> => {
+          const rl = createInterface({ input: io.stdin!, output: process.stderr });
+          try {
+            return (await rl.question(prompt)).trim();
+          } catch (error) {
+            // Ctrl-C or Ctrl-D at the prompt is an answer, not a bug: nothing ran yet.
+            if (['ABORT_ERR', 'ERR_USE_AFTER_CLOSE'].includes((error as { code?: string }).code ?? ''))
+              throw new HotfixError('interrupted', 'ABORTED', 'Aborted at the prompt: nothing was changed.');
+            throw error;
+          } finally {
+            rl.close();
+          }
+        }
+      : undefined;
 
   /**
    * Row values go to a person's terminal and nowhere else: not stdout (a pipe, a --json

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Deps } from '../workflow/deps.js';
 
 /** How a command's result is printed: its text rendering, or one JSON document with --json. */
@@ -36,6 +36,15 @@ export function envOptions(cmd: Command): Command {
     .option('--reason <text>', 'why, recorded in the ledger')
     .option('-y, --yes', 'confirm a protected environment without a prompt (required without a terminal)')
     .option('--no-commit', 'leave the ledger change staged instead of committing it')
+    .option(
+      '--wait-for-locks <seconds>',
+      'PostgreSQL: first wait up to this long for the sessions holding locks on its tables (or old transactions) to end, instead of queueing behind them',
+      (v: string) => {
+        if (!/^\d+$/.test(v) || Number(v) > 3600)
+          throw new InvalidArgumentError('a whole number of seconds from 0 to 3600');
+        return Number(v);
+      },
+    )
     .option('--json', 'print one JSON document on stdout')
     .option('--show-rows', SHOW_ROWS_HELP);
 }

@@ -22,7 +22,11 @@ export function createPorts(exec: Exec = lazyExec): Ports {
     db: {
       reader: async (target) => (await import('../adapters/db-reader.js')).openDbReader(target),
       runStatements: async (target, steps, options) => (await writer()).runStatements(target, steps, options),
+      preflight: async (target, ask) =>
+        (await import('../adapters/db-preflight.js')).writePreflight(target, ask),
       probeObjects: async (target, objects, schema) => (await writer()).probeObjects(target, objects, schema),
+      markRolledBack: async (target, migrations, schema) =>
+        (await writer()).markRolledBack(target, migrations, schema),
       terminateOwnSessions: async (target) => (await writer()).terminateOwnSessions(target),
       readCatalog: async (target, queries) =>
         (await import('../adapters/catalog.js')).readCatalog(target, queries),

@@ -8,6 +8,8 @@ import {
 } from '../core/checklists.js';
 import { usageError } from '../core/errors.js';
 import { deriveState } from '../core/ledger.js';
+import { describeMismatch } from '../core/ledger-claims.js';
+import { checkLedgerClaims } from '../workflow/ledger-claims.js';
 import type { Deps } from '../workflow/deps.js';
 import { actorOf, openProject, type Project } from '../workflow/project.js';
 import { applyPlan, lockForRun } from '../workflow/apply.js';
@@ -34,6 +36,10 @@ export interface ChecklistResult {
   /** The item this run ticked. */
   ticked: { phase: ChecklistPhase; item: string; note: string | null } | null;
   commit: string | null;
+  /** Ledger claims the databases contradict: their items stay unticked (LEDGER_DB_MISMATCH). */
+  mismatches: string[];
+  /** Environments whose claims were not read against their database, and why. */
+  unchecked: { env: string; why: string }[];
 }
 
 /** `hotfix checklist [name]`: a phase's checklist ticked from the ledger; `--done` ticks one by hand. */
@@ -49,7 +55,7 @@ export async function checklistCommand(input: ChecklistInput, deps: Deps): Promi
       );
     return tick(p, entry, input, asked, deps);
   }
-  return view(p, entry, asked, null, null);
+  return view(p, entry, asked, null, null, deps);
 }
 
 async function view(
@@ -58,7 +64,23 @@ async function view(
   asked: ChecklistPhase | undefined,
   ticked: ChecklistResult['ticked'],
   commit: string | null,
+  deps: Deps,
 ): Promise<ChecklistResult> {
+  // A claim the database contradicts ticks nothing: its event is left out of what is read.
+  const claims =
+    entry && deriveState(entry.file).phase === 'open'
+      ? await checkLedgerClaims(p, entry.file, deps)
+      : undefined;
+  const wrong = new Set(claims?.mismatches.map((m) => `${m.env} ${m.event.type} ${m.event.at}`));
+  if (entry && wrong.size > 0) {
+    entry = {
+      ...entry,
+      file: {
+        ...entry.file,
+        events: entry.file.events.filter((e) => !wrong.has(`${e.env?.name} ${e.type} ${e.at}`)),
+      },
+    };
+  }
   const facts = {
     environments: Object.keys(p.config.environments),
     downWritten: await downWritten(p, entry),
@@ -78,6 +100,8 @@ async function view(
     next: nextItem(phase, items, entry?.file.name, facts) ?? null,
     ticked,
     commit,
+    mismatches: claims?.mismatches.map((m) => `LEDGER_DB_MISMATCH ${describeMismatch(m)}`) ?? [],
+    unchecked: claims?.unread ?? [],
   };
 }
 
@@ -122,6 +146,7 @@ async function tick(
       asked ?? phase,
       { phase, item, note: note ?? null },
       applied.commit,
+      deps,
     );
   } finally {
     await lock?.release();

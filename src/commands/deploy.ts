@@ -65,6 +65,8 @@ async function deployOnce(input: DeployInput, deps: Deps): Promise<DeployResult>
   const s = await openSession(input, deps, 'deploy');
   try {
     const plan = planDeploy(await gatherDeployFacts(s, input));
+    // Said before anything runs, on stderr: the result repeats it.
+    for (const note of plan.notes) deps.progress?.(`! ${note}`);
     const applied = await applyPlan(s, plan.plan, { command: 'deploy' });
     return {
       ...plan,

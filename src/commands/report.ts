@@ -3,7 +3,7 @@ import { CHECKLIST_PHASES, ledgerChecklist } from '../core/checklists.js';
 import { resolveEnvironment } from '../core/config.js';
 import { buildReport, type Report, type ReportFacts } from '../core/report.js';
 import { validateHotfixName } from '../core/names.js';
-import { isDownTemplate } from '../core/templates.js';
+import { downKind } from '../core/templates.js';
 import { resolveTarget } from '../core/target.js';
 import { readMigrationRows } from '../workflow/db-state.js';
 import type { Deps } from '../workflow/deps.js';
@@ -65,7 +65,7 @@ export async function report(input: ReportInput, deps: Deps): Promise<ReportResu
   const down = files[1]?.text;
   const facts = {
     environments: Object.keys(p.config.environments),
-    downWritten: down !== undefined && !isDownTemplate(down),
+    downWritten: downKind(down) === 'filled',
   };
   const built = buildReport({
     file,

@@ -2,7 +2,9 @@ import { ledgerChecklist, type ChecklistItem } from '../core/checklists.js';
 import { deriveState } from '../core/ledger.js';
 import { DEFAULT_TIMEOUTS } from '../core/lint/index.js';
 import { checkTimeouts } from '../core/lint/preamble.js';
-import { planRollback, type RollbackPlan } from '../core/plan/rollback.js';
+import { usageError } from '../core/errors.js';
+import { planRollback, type RollbackFacts, type RollbackPlan } from '../core/plan/rollback.js';
+import type { RollbackScope } from '../core/plan/rollback-types.js';
 import { applyPlan, runOf } from '../workflow/apply.js';
 import type { BackupTaken } from '../workflow/backup-step.js';
 import type { Deps } from '../workflow/deps.js';
@@ -23,6 +25,10 @@ export interface RollbackInput extends EnvCommandInput {
   statementTimeout?: string;
   /** Save what the revert drops or rewrites before it runs (.hotfix/backups/). */
   backup?: boolean;
+  /** A data fix deployed with --backup: put the rows back from it (here only). */
+  restore?: boolean;
+  /** An applied hotfix: this environment only, or every environment (asked at a terminal). */
+  scope?: RollbackScope | undefined;
 }
 
 export interface RollbackResult extends Omit<RollbackPlan, 'revert' | 'done'> {
@@ -46,7 +52,8 @@ export async function rollback(input: RollbackInput, deps: Deps): Promise<Rollba
   checkTimeouts(timeouts);
   const s = await openSession(input, deps, 'rollback');
   try {
-    const plan = planRollback(await gatherRollbackFacts(s, input, timeouts));
+    const facts = await gatherRollbackFacts(s, input, timeouts);
+    const plan = planRollback({ ...facts, scope: facts.scope ?? (await askScope(s, facts)) });
     const applied = await applyPlan(s, plan.plan, { command: 'rollback' });
     const { done, revert, ...rest } = plan;
     const result: RollbackResult = {
@@ -65,6 +72,27 @@ export async function rollback(input: RollbackInput, deps: Deps): Promise<Rollba
   }
 }
 
+/**
+ * An applied hotfix and no --here/--everywhere: a person at a terminal is asked (the plan then
+ * shows the choice and asks for the confirmation as usual); without one, the plan refuses.
+ */
+async function askScope(s: Session, f: RollbackFacts): Promise<RollbackScope | undefined> {
+  const applied = f.db.stateOf(f.hotfix.migration) === 'applied' && !f.revert && !f.restore;
+  if (!applied || !s.deps.choose) return undefined;
+  const env = s.target.env.name;
+  const others = f.others.filter((o) => o.state !== 'never').map((o) => `${o.name} (${o.state})`);
+  const answer = await s.deps.choose(
+    [
+      `${f.hotfix.migration} is applied on ${env}. How far does this rollback reach?`,
+      `  here        ${env} only: down.sql runs here, its row is marked rolled back, its next deploy applies it again`,
+      `  everywhere  a revert migration that every environment runs on its next deploy${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`,
+    ].join('\n'),
+    ['here', 'everywhere'],
+  );
+  if (answer === 'here' || answer === 'everywhere') return answer;
+  throw usageError('NOT_CONFIRMED', 'No scope chosen: nothing was changed.');
+}
+
 /** What to do next, and the rollback checklist ticked from the ledger. */
 function finish(s: Session, result: RollbackResult): RollbackResult {
   const env = s.target.env.name;
@@ -80,11 +108,19 @@ function finish(s: Session, result: RollbackResult): RollbackResult {
     for (const other of state.envs.filter(
       (e) => e.name !== env && (e.state === 'deployed' || e.state === 'resolved'),
     ))
-      next.push(`${other.name} still has ${s.migration}: hotfix rollback ${name} --env ${other.name}`);
+      next.push(
+        `${other.name} still has ${s.migration}: its next deploy applies ${result.revert.migration}, or now: hotfix rollback ${name} --env ${other.name} --everywhere`,
+      );
     // After finish the revert lives on a branch of its own (core/plan/revert-branch.ts).
-    const branch = `${s.rec.file().branch}${state.phase === 'finished' ? '-revert' : ''}`;
     next.push(
-      `Merge ${branch} back with ${result.revert.migration}: environments that never had the hotfix apply it and its revert in order.`,
+      state.phase === 'finished'
+        ? `Carry the revert back into ${s.rec.file().base} and ${s.config.developBranch}: hotfix finish ${name}`
+        : `hotfix finish ${name} merges ${result.revert.migration} back with the hotfix: environments that never had it apply both in order.`,
+    );
+  }
+  if (result.action === 'revert-here' && !result.dryRun) {
+    next.push(
+      `${s.migration} stays in ${s.config.migrations}: the next hotfix deploy ${name} --env ${env} (or prisma migrate deploy there) applies it again.`,
     );
   }
   if (result.action !== 'none' || result.reconciled) next.push(`hotfix status ${name}`);

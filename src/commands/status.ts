@@ -1,3 +1,4 @@
+import { checkLedgerClaims } from '../workflow/ledger-claims.js';
 import { openProject } from '../workflow/project.js';
 import { usageError } from '../core/errors.js';
 import { deriveState, type HotfixState } from '../core/ledger.js';
@@ -18,6 +19,17 @@ export interface StatusEntry extends Omit<HotfixState, 'envs'> {
     at: string;
     actor: string;
     code?: string | undefined;
+    /** How far a rollback reached: `here` (this environment only), `everywhere` (the revert). */
+    scope?: 'here' | 'everywhere' | undefined;
+    /**
+     * The ledger's claim read against the database (open hotfixes, where the URL is set):
+     * `matches`, `LEDGER_DB_MISMATCH` (with `found`), or `unread` (with `why`).
+     */
+    db?:
+      | { check: 'matches' }
+      | { check: 'LEDGER_DB_MISMATCH'; found: string }
+      | { check: 'unread'; why: string }
+      | undefined;
   }[];
 }
 
@@ -29,11 +41,22 @@ export interface StatusResult {
 export async function status(input: StatusInput, deps: Deps): Promise<StatusResult> {
   const name = input.name === undefined ? undefined : validateHotfixName(input.name);
   // An invalid config is reported here too.
-  const { store } = await openProject(deps);
-  const entries = await store.listAll();
-  const hotfixes: StatusEntry[] = entries.map((entry) => {
+  const p = await openProject(deps);
+  const entries = (await p.store.listAll()).filter((e) => name === undefined || e.file.name === name);
+  const hotfixes: StatusEntry[] = [];
+  for (const entry of entries) {
     const state = deriveState(entry.file);
-    return {
+    // What an open hotfix's ledger claims is read against the databases it can reach.
+    const claims = state.phase === 'open' ? await checkLedgerClaims(p, entry.file, deps) : undefined;
+    const dbOf = (env: string): StatusEntry['envs'][number]['db'] => {
+      if (!claims) return undefined;
+      const wrong = claims.mismatches.find((m) => m.env === env);
+      if (wrong) return { check: 'LEDGER_DB_MISMATCH', found: wrong.found };
+      const unread = claims.unread.find((u) => u.env === env);
+      if (unread) return { check: 'unread', why: unread.why };
+      return claims.checked.includes(env) ? { check: 'matches' } : undefined;
+    };
+    hotfixes.push({
       ...state,
       source: entry.source,
       envs: state.envs.map((env) => ({
@@ -43,12 +66,13 @@ export async function status(input: StatusInput, deps: Deps): Promise<StatusResu
         at: env.lastEvent.at,
         actor: env.lastEvent.actor,
         code: typeof env.lastEvent.details?.code === 'string' ? env.lastEvent.details.code : undefined,
+        scope: scopeOf(env.lastEvent.details?.scope),
+        db: dbOf(env.name),
       })),
-    };
-  });
+    });
+  }
   if (name !== undefined) {
-    const one = hotfixes.filter((h) => h.name === name);
-    if (one.length === 0) {
+    if (hotfixes.length === 0) {
       throw usageError(
         'UNKNOWN_HOTFIX',
         `No hotfix named "${name}" in .hotfix/ or on a local hotfix/* branch.`,
@@ -57,7 +81,8 @@ export async function status(input: StatusInput, deps: Deps): Promise<StatusResu
         },
       );
     }
-    return { command: 'status', hotfixes: one };
   }
   return { command: 'status', hotfixes };
 }
+
+const scopeOf = (v: unknown) => (v === 'here' || v === 'everywhere' ? v : undefined);

@@ -1,3 +1,4 @@
+import { rowState } from '../core/migration-state.js';
 import { openProject } from '../workflow/project.js';
 import path from 'node:path';
 import type { Git } from '../adapters/git.js';
@@ -26,6 +27,7 @@ import {
   productionEnvs,
   reachedProduction,
   revertOf,
+  rolledBackEverywhere,
   schemaProvider,
   sortFindings,
   verifyExitCode,
@@ -300,9 +302,12 @@ async function environmentChecks(
     hotfixes: ctx.hotfixes.map(({ entry, state }) => ({
       name: state.name,
       migration: state.migration,
-      branch: state.branch,
+      // Where its newest ledger was read: the branch that still has to be merged (after finish,
+      // the revert's own branch), never the hotfix branch finish deleted.
+      branch: entry.onBranch ?? state.branch,
       state: state.envs.find((e) => e.name === env),
       revert: revertOf(entry.file)?.migration,
+      everywhere: rolledBackEverywhere(entry.file),
     })),
   });
   outcome.findings.push(...check.findings);
@@ -321,7 +326,14 @@ async function environmentChecks(
       ...invalidIndexFindings(
         env,
         await readInvalidIndexes(ctx.ports, target),
-        ctx.folders.map((f) => ({ name: f.name, sql: f.sql ?? '', hotfix: hotfixOf.get(f.name) })),
+        ctx.folders.map((f) => ({
+          name: f.name,
+          sql: f.sql ?? '',
+          hotfix: hotfixOf.get(f.name),
+          ran: ['applied', 'failed'].includes(
+            rowState((rows ?? []).filter((r) => r.migrationName === f.name).at(-1)),
+          ),
+        })),
       ),
     );
   } catch (error) {

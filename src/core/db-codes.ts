@@ -1,4 +1,5 @@
 /** PostgreSQL error classes a step reacts to, shared by the drivers and the step messages. */
+import { withoutRowValues } from './redact.js';
 
 /** lock_timeout (lock_not_available) and statement_timeout (query_canceled). */
 const TIMEOUT_CODES = new Set(['55P03', '57014']);
@@ -34,6 +35,27 @@ export function errorParts(error: unknown): { code: string | undefined; message:
   const e = error as { code?: unknown; message?: unknown };
   return {
     code: typeof e.code === 'string' ? e.code : undefined,
-    message: typeof e.message === 'string' ? e.message : String(error),
+    // A driver's message can quote the row that broke a constraint (MySQL's duplicate entry).
+    message: withoutRowValues(typeof e.message === 'string' ? e.message : String(error)),
   };
+}
+
+/** Where a PostgreSQL setting came from, in words (pg_settings.source). */
+export function settingSource(source: string): string {
+  switch (source) {
+    case 'user':
+      return 'the role (ALTER ROLE ... SET)';
+    case 'database':
+      return 'the database (ALTER DATABASE ... SET)';
+    case 'database user':
+      return 'the role on this database (ALTER ROLE ... IN DATABASE ... SET)';
+    case 'configuration file':
+      return "the server's configuration file";
+    case 'client':
+      return 'the connection URL (options=-c ...)';
+    case 'default':
+      return "PostgreSQL's default";
+    default:
+      return source;
+  }
 }

@@ -12,6 +12,10 @@ export const INTENT_ACTIONS = [
   'resolve-applied',
   'resolve-rolled-back',
   'revert',
+  /** An applied hotfix undone in one environment only (rollback --here). */
+  'revert-here',
+  /** A data fix undone from its backup (rollback --restore), here only. */
+  'restore',
   'manual',
   'finish-revert',
   'roll-forward',
@@ -20,7 +24,10 @@ export type IntentAction = (typeof INTENT_ACTIONS)[number];
 
 export type RowState = 'applied' | 'failed' | 'rolled-back' | 'absent';
 
-export type OutcomeEventType = Extract<EventType, 'deployed' | 'resolved' | 'rolled-back' | 'rolled-forward'>;
+export type OutcomeEventType = Extract<
+  EventType,
+  'deployed' | 'resolved' | 'rolled-back' | 'rolled-forward' | 'restored'
+>;
 
 /** An outcome event without what the recorder adds (time, actor, command, environment, reason). */
 export interface EventBody {
@@ -67,6 +74,20 @@ export const SETTLE_RULES: Record<IntentAction, SettleRule> = {
   revert: {
     command: 'rollback',
     event: 'rolled-back',
+    rowOf: 'migration',
+    desired: 'rolled-back',
+    failedIsFailure: false,
+  },
+  'revert-here': {
+    command: 'rollback',
+    event: 'rolled-back',
+    rowOf: 'migration',
+    desired: 'rolled-back',
+    failedIsFailure: false,
+  },
+  restore: {
+    command: 'rollback',
+    event: 'restored',
     rowOf: 'migration',
     desired: 'rolled-back',
     failedIsFailure: false,

@@ -25,6 +25,11 @@ export const EVENT_TYPES = [
   'checked',
   /** `--backup` saved what a step takes away: details {dir, items, restore}. Same versioning note. */
   'backed-up',
+  /**
+   * `rollback --restore`: the backup put back (checked: count and keys), the hotfix rolled back
+   * in that environment only. Details {backup, tables, scope: 'here'}. Same versioning note.
+   */
+  'restored',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -174,8 +179,26 @@ function plainText<T>(value: T): T {
   return value;
 }
 
+const FILE_KEYS = ['schemaVersion', 'name', 'branch', 'base', 'migration', 'createdAt', 'events'] as const;
+const EVENT_KEYS = Object.keys(ledgerEventSchema.shape) as (keyof LedgerEvent)[];
+
+/** `obj` with `keys` first, in that order (absent ones left out), then any others. */
+function pick<T extends object>(obj: T, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const rec = obj as Record<string, unknown>;
+  for (const k of keys) if (rec[k] !== undefined) out[k] = rec[k];
+  for (const k of Object.keys(rec)) if (!(k in out) && rec[k] !== undefined) out[k] = rec[k];
+  return out;
+}
+
 export function serializeLedger(file: LedgerFile): string {
-  return `${JSON.stringify(file, null, 2)}\n`;
+  // One key order whoever built the objects (a new event, or one read back): a write changes
+  // only the lines of what changed, and rewriting an unchanged ledger changes nothing.
+  const ordered = {
+    ...pick(file, FILE_KEYS),
+    events: file.events.map((e) => pick(e, EVENT_KEYS)),
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
 export function createLedger(
@@ -234,6 +257,7 @@ const outcomeState: Partial<Record<EventType, EnvState>> = {
   resolved: 'resolved',
   'rolled-back': 'rolled-back',
   'rolled-forward': 'rolled-forward',
+  restored: 'rolled-back',
 };
 
 /** State is derived from events, never stored: the events are the truth. */

@@ -92,3 +92,25 @@ function safeDecode(value: string): string {
     return value;
   }
 }
+
+/**
+ * Row values in a database's error text, masked: PostgreSQL's DETAIL lines quote the rows that
+ * broke a constraint (`Key (email)=(alice@…) already exists`, `Failing row contains (…)`), MySQL
+ * quotes the duplicate entry, and a failed cast quotes the value it read. Such text reaches
+ * messages, CI logs and the ledger (which git keeps), so every error read from a database or
+ * from prisma passes through here; names of columns, constraints and tables stay.
+ */
+export function withoutRowValues(text: string): string {
+  return text
+    .replace(
+      /(Key \([^)\n]*\))=\(.*?\)(?=\s+(?:already exists|is duplicated|is not present|is still referenced|conflicts with)|\.?\s*$)/gm,
+      '$1=(…)',
+    )
+    .replace(/(Failing row contains )\(.*$/gm, '$1(…)')
+    .replace(/(Duplicate entry )'.*?'(?= for key)/g, "$1'…'")
+    .replace(/(Incorrect \w+ value: )'.*?'(?= for column)/g, "$1'…'")
+    .replace(
+      /(invalid input (?:syntax for(?: type)? [\w ]+|value for [\w ]+): )".*?"(?=\s*$|\s*\n|\s*\(|\.|,)/gm,
+      '$1"…"',
+    );
+}

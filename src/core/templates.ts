@@ -1,3 +1,4 @@
+import { scanSql } from './sql/lexer.js';
 /** First line of an unfilled down.sql: verify and rollback look for it. */
 export const DOWN_TEMPLATE_MARKER = '-- hotfix:down-template';
 export const MIGRATION_TEMPLATE_MARKER = '-- hotfix:migration-template';
@@ -34,3 +35,20 @@ export function isDownTemplate(text: string): boolean {
 export function isMigrationTemplate(text: string): boolean {
   return text.trimStart().startsWith(MIGRATION_TEMPLATE_MARKER);
 }
+
+/**
+ * What a down.sql is as a way back: missing, the unfilled template, comments only (no statement
+ * to run: no way back either), or SQL. Only SQL is a plan.
+ */
+export type DownKind = 'missing' | 'template' | 'empty' | 'filled';
+
+export function downKind(text: string | undefined): DownKind {
+  if (text === undefined) return 'missing';
+  if (isDownTemplate(text)) return 'template';
+  if (scanSql(text, 'postgresql').statements.length > 0) return 'filled';
+  // A part with nothing to undo says so (start writes it for a VALIDATE): that is its way back.
+  return NOTHING_TO_UNDO.test(text) ? 'filled' : 'empty';
+}
+
+/** The line that makes a comment-only down.sql a way back: its migration leaves nothing to undo. */
+const NOTHING_TO_UNDO = /^\s*-- (hotfix:nothing-to-undo|Nothing to undo:)/m;

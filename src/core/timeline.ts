@@ -42,6 +42,10 @@ export function describeEvent(e: LedgerEvent, file: Pick<LedgerFile, 'branch' | 
         : `Resolve${on} ${e.outcome}${code}`;
     case 'rolled-back':
       return e.outcome === 'ok' ? `Rolled back${on}` : `Rollback${on} ${e.outcome}${code}`;
+    case 'restored':
+      return e.outcome === 'ok'
+        ? `Restored${on} from its backup${str(d.backup) ? ` (${str(d.backup)})` : ''}: rolled back there only`
+        : `Restore${on} ${e.outcome}${code}`;
     case 'rolled-forward':
       return e.outcome === 'ok'
         ? `Rolled forward${on}${str(d.revert) ? ` with ${str(d.revert)}` : ''}`

@@ -25,6 +25,8 @@ export function renderChecklistResult(c: ChalkInstance, r: ChecklistResult): str
   }
   if (r.hotfix) lines.push(c.dim(`hotfix ${r.hotfix}`));
   else lines.push(c.dim('no open hotfix: the checklist before hotfix start'));
+  for (const m of r.mismatches) lines.push(c.red(`! ${m}: not ticked`));
+  for (const u of r.unchecked) lines.push(c.dim(`  ${u.env} not checked against its database: ${u.why}`));
   lines.push(...renderChecklist(c, r.phase, r.items));
   lines.push(
     '',

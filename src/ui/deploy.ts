@@ -7,6 +7,7 @@ import { renderPlan } from './plan.js';
 
 export function renderDeploy(c: ChalkInstance, r: DeployResult): string {
   const lines: string[] = [];
+  for (const note of r.notes) lines.push(`${c.yellow('!')} ${note}`);
   if (r.reconciled) lines.push(`${c.yellow('!')} ${r.reconciled}`);
   if (r.dryRun) {
     lines.push(

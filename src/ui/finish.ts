@@ -27,6 +27,10 @@ export function renderFinish(c: ChalkInstance, r: FinishResult): string {
     lines.push(
       `${c.yellow('!')} Finishing with ${r.partial.map((p) => `${p.env} ${p.state}`).join(', ')} (--allow-partial)`,
     );
+  for (const u of r.unchecked)
+    lines.push(
+      `${c.yellow('!')} ${u.env} not checked against its database (${u.why}): its ledger record is taken as it is.`,
+    );
   if (r.dryRun) {
     lines.push(c.bold(`Dry run: hotfix finish ${r.hotfix} would do the following (nothing was changed)`));
     r.plan.forEach((s, i) => lines.push(`  ${i + 1}. ${stepText(c, s)}`));

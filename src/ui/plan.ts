@@ -9,6 +9,10 @@ function action(a: Action): string {
       return `prisma migrate resolve --${a.action} ${a.migration}`;
     case 'run-sql':
       return `run ${a.statements.length} statement(s) of ${a.file} (lock_timeout ${a.lockTimeout}, statement_timeout ${a.statementTimeout})`;
+    case 'check-restored':
+      return `check in the database that the ${a.items.reduce((n, i) => n + i.rows, 0)} row(s) of ${a.backup} are back as they were`;
+    case 'mark-rolled-back':
+      return `mark ${a.migrations.join(', ')} rolled back in _prisma_migrations here (the next deploy here applies it again)`;
     case 'check-removed':
       return `check in the catalog that nothing of ${a.migration} is left${a.afterApplying ? '' : ' (else nothing is marked)'}`;
   }

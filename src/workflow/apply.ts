@@ -13,7 +13,7 @@ import { backupStep, type BackupTaken } from './backup-step.js';
 import type { Deps } from './deps.js';
 import type { LedgerStore } from './ledger-store.js';
 import type { Ports } from './ports.js';
-import { lockRepo } from './project.js';
+import { lockRepo, repositoryPreflight, type GitNeeds } from './project.js';
 import type { Recorder } from './recorder.js';
 import { runRecorded } from './recorded-step.js';
 import type { Session } from './session.js';
@@ -97,6 +97,9 @@ export async function applyPlan(
     backup: null,
     done: [],
   };
+  // Before the first write and in a dry run alike: a repository that cannot take the record
+  // is refused before any intent is written or any database is touched.
+  await repositoryPreflight(ctx.git, `hotfix ${options.command}`, gitNeeds(plan, ctx.input.commit));
   if (ctx.input.dryRun) {
     for (const step of plan) if (step.kind === 'record') ctx.rec.remember([step.event]);
     return applied;
@@ -115,6 +118,47 @@ export async function applyPlan(
   }
   if (deferred) throw deferred;
   return applied;
+}
+
+/** What a plan needs of git: whether it commits at all, and whether it commits on the checkout it starts from. */
+export function gitNeeds(plan: readonly Step[], commit: boolean): GitNeeds {
+  let onBranch = false;
+  let touches = false;
+  let commits = false;
+  let moved = false;
+  for (const step of plan) {
+    switch (step.kind) {
+      case 'create-branch':
+      case 'checkout':
+      case 'merge':
+        moved = true;
+        touches = true;
+        commits ||= step.kind === 'merge';
+        break;
+      case 'write-migration':
+        if (!step.createBranch && !moved) onBranch = true;
+        moved ||= step.createBranch !== undefined;
+        touches = commits = true;
+        break;
+      case 'record':
+      case 'recorded':
+      case 'write-files':
+      case 'create-ledger':
+      case 'commit':
+        if (!moved) onBranch = true;
+        touches = true;
+        commits ||= step.kind === 'commit' && commit;
+        break;
+      case 'bump':
+      case 'record-finished':
+      case 'tag':
+        touches = commits = true;
+        break;
+      default:
+        break;
+    }
+  }
+  return { touches, onBranch, commits };
 }
 
 /** One step; returns an error to raise once the whole plan ran (the ledger is committed by then). */

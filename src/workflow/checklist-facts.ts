@@ -1,7 +1,7 @@
 import { deriveState } from '../core/ledger.js';
 import { validateHotfixName } from '../core/names.js';
 import { usageError } from '../core/errors.js';
-import { isDownTemplate } from '../core/templates.js';
+import { downKind } from '../core/templates.js';
 import type { LedgerEntry } from './ledger-store.js';
 import { findHotfix, readHotfixFile, type Project } from './project.js';
 
@@ -25,5 +25,5 @@ export async function pick(p: Project, name: string | undefined): Promise<Ledger
 export async function downWritten(p: Project, entry: LedgerEntry | undefined): Promise<boolean | undefined> {
   if (!entry) return undefined;
   const text = await readHotfixFile(p, entry, `${p.config.migrations}/${entry.file.migration}/down.sql`);
-  return text !== undefined && !isDownTemplate(text);
+  return downKind(text) === 'filled';
 }

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { DownState, RowCount } from '../core/plan/confirm-summary.js';
 import type { DeployFacts } from '../core/plan/deploy.js';
+import { sha256Hex } from '../core/checksum.js';
 import { scanSql } from '../core/sql/lexer.js';
-import { isDownTemplate } from '../core/templates.js';
+import { downKind } from '../core/templates.js';
 import { relativeTo } from '../core/text.js';
 import { countQueryFor } from '../core/verify-sql.js';
 import { lintFiles } from './lint-gate.js';
@@ -51,15 +52,21 @@ export async function gatherDeployFacts(s: Session, input: DeployOptions): Promi
     rowCounts: s.target.env.protected ? await countRows(s, pendingSql) : [],
     down: downState(await s.ports.files.read(path.join(s.migrationsDir, s.migration, 'down.sql'))),
     noRollbackPlan: input.rollbackPlan === false,
+    checksums: Object.fromEntries(
+      pendingSql
+        .filter((m) => s.migrations.includes(m.migration))
+        .map((m) => [m.migration, sha256Hex(m.sql)]),
+    ),
   };
 }
 
-function downState(text: string | undefined): DownState {
-  return text === undefined ? 'missing' : isDownTemplate(text) ? 'template' : 'filled';
-}
+const downState = (text: string | undefined): DownState => downKind(text);
 
 /** How many rows each DELETE/UPDATE would touch now: read-only, under a 5 s statement timeout. */
-async function countRows(s: Session, pending: { migration: string; sql: string }[]): Promise<RowCount[]> {
+export async function countRows(
+  s: Session,
+  pending: { migration: string; sql: string }[],
+): Promise<RowCount[]> {
   const out: RowCount[] = [];
   for (const m of pending) {
     for (const st of scanSql(m.sql, s.target.provider).statements) {

@@ -23,6 +23,10 @@ export interface Deps {
    * everywhere else (CI, --json, no terminal): row values never enter a result or the ledger.
    */
   showRows?: ShowRows | undefined;
+  /** Asks a person to pick one of `choices`; absent where nobody can be asked (like `confirm`). */
+  choose?: ((question: string, choices: string[]) => Promise<string | undefined>) | undefined;
+  /** Waits (--wait-for-locks between looks); tests pass one that does not. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Asks a person yes/no; absent when there is no terminal (CI), where --yes is required. */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
 }

@@ -8,6 +8,7 @@ import { analyzeSql } from '../core/sql/analyze.js';
 import { resolveTarget } from '../core/target.js';
 import { relativeTo } from '../core/text.js';
 import { readMigrationRows } from './db-state.js';
+import { checkLedgerClaims } from './ledger-claims.js';
 import type { Deps } from './deps.js';
 import type { Project } from './project.js';
 
@@ -44,6 +45,18 @@ export async function gatherFinishFacts(
       ? await git.isAncestor(`refs/heads/${branch}`, `refs/heads/${into}`)
       : (await git.show(into, migrationRel)) !== undefined);
   const mergedInto = { base: await merged(base, baseExists), develop: await merged(develop, developExists) };
+  // After finish, a rollback --everywhere commits its revert on a branch of its own.
+  const revertBranch = `${branch}-revert`;
+  const revert = (await git.branchExists(revertBranch))
+    ? {
+        branch: revertBranch,
+        merged: {
+          base: baseExists && (await git.isAncestor(`refs/heads/${revertBranch}`, `refs/heads/${base}`)),
+          develop:
+            developExists && (await git.isAncestor(`refs/heads/${revertBranch}`, `refs/heads/${develop}`)),
+        },
+      }
+    : undefined;
 
   const pkgRel = relativeTo(git.root, path.join(p.projectRoot, 'package.json'));
   const versionAt = async (ref: string) => {
@@ -85,6 +98,8 @@ export async function gatherFinishFacts(
         : { file: pkgRel, base: baseVersion, branch: branchVersion },
     input,
     guard: [],
+    revert,
+    claims: await checkLedgerClaims(p, ledger, deps),
   };
   // The guard is about the develop merge: once develop has the hotfix there is nothing to warn of.
   if (developExists && !mergedInto.develop && deriveState(ledger).phase !== 'finished') {

@@ -1,5 +1,6 @@
 import type { Saved } from '../adapters/backup.js';
 import type { DbReader } from '../adapters/db-reader.js';
+import type { PreflightAsk, WritePreflight } from '../adapters/db-preflight.js';
 import type { WriteOptions, WriteOutcome, WriteStep } from '../adapters/db-writer.js';
 import type { Lock, LockOptions } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
@@ -62,6 +63,13 @@ export interface Databases {
   reader(target: Target): Promise<DbReader>;
   /** Runs down.sql's statements: transactions and CONCURRENTLY apart, under Prisma's lock. */
   runStatements(target: Target, steps: WriteStep[], options: WriteOptions): Promise<WriteOutcome>;
+  /**
+   * Before a step's intent: whether this role can write here, its timeouts and where they come
+   * from, and the sessions in the way of the tables it touches.
+   */
+  preflight(target: Target, ask: PreflightAsk): Promise<WritePreflight>;
+  /** Marks finished migrations rolled back in `_prisma_migrations` (a rollback here only). */
+  markRolledBack(target: Target, migrations: readonly string[], schema: string): Promise<WriteOutcome>;
   /** Whether each object exists now. */
   probeObjects(target: Target, objects: readonly DbObject[], schema: string): Promise<Map<string, boolean>>;
   /** Ends this process's own sessions (an interrupt's canceller). */

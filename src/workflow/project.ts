@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Lock, LockOptions } from '../adapters/fs-safe.js';
 import type { Git } from '../adapters/git.js';
 import { findProjectRoot, loadConfig } from './config-loader.js';
-import { openLedgerStore, type LedgerEntry, type LedgerStore } from './ledger-store.js';
+import { LEDGER_DIR, openLedgerStore, type LedgerEntry, type LedgerStore } from './ledger-store.js';
 import type { Files, Ports } from './ports.js';
 import type { HotfixConfig } from '../core/config.js';
 import { usageError } from '../core/errors.js';
@@ -112,7 +112,38 @@ export async function lockRepo(git: Git, label: string, deps: Deps): Promise<Loc
       );
     }
   }
+  await clearLeftovers(git, common, deps);
   return lock;
+}
+
+/** hotfix's own temp files: a ledger's (fs-safe's writeFileAtomic) and a lock's holder file. */
+const LEDGER_TEMP = /^\.[^/]+\.json\.(\d+)\.\d+\.tmp$/;
+const LOCK_TEMP = /^hotfix\.lock\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * Under the repository lock no other hotfix command is writing, so a temp file of hotfix's own
+ * left by another process was cut short (kill -9 mid-write): removed, and said so. Left, it
+ * dirties the tree and `start`/`finish` refuse on it.
+ */
+async function clearLeftovers(git: Git, common: string, deps: Deps): Promise<void> {
+  const leftovers: string[] = [];
+  const notMine = (m: RegExpExecArray | null) => m !== null && Number(m[1]) !== process.pid;
+  for (const rel of await git.dirtyPaths()) {
+    if (
+      path.posix.basename(path.posix.dirname(rel)) === LEDGER_DIR &&
+      notMine(LEDGER_TEMP.exec(path.posix.basename(rel)))
+    )
+      leftovers.push(path.join(git.root, rel));
+  }
+  for (const e of await deps.ports.files.list(common).catch(() => [])) {
+    if (!e.dir && notMine(LOCK_TEMP.exec(e.name))) leftovers.push(path.join(common, e.name));
+  }
+  for (const file of leftovers) {
+    await deps.ports.files.remove(file);
+    deps.progress?.(
+      `Removed ${path.relative(git.root, file)}: a temp file of an earlier hotfix command that was stopped while it wrote.`,
+    );
+  }
 }
 
 /** --force-unlock, and the line that says a stale lock was removed. */
@@ -121,9 +152,9 @@ export function lockOptions(deps: Deps | undefined): LockOptions {
     forceUnlock: deps?.forceUnlock,
     waitMs: deps?.waitSeconds !== undefined ? deps.waitSeconds * 1000 : undefined,
     onWait: (held) => deps?.progress?.(`${held} Waiting up to ${deps.waitSeconds} s (--wait)...`),
-    onForced: (h) =>
+    onForced: (h, why) =>
       deps?.progress?.(
-        `Removed the stale hotfix lock of pid ${h.pid} (${h.command}, since ${h.since}): that process is gone.`,
+        `Removed the stale hotfix lock${h ? ` of pid ${h.pid} (${h.command}, since ${h.since})` : ''}: ${why}.`,
       ),
   };
 }
@@ -139,4 +170,50 @@ export async function readHotfixFile(
 ): Promise<string | undefined> {
   const file = path.resolve(p.projectRoot, rel);
   return entry.onBranch ? p.git.show(entry.onBranch, relativeTo(p.git.root, file)) : p.files.read(file);
+}
+
+/** What a plan asks of the repository (workflow/apply.ts gitNeeds). */
+export interface GitNeeds {
+  /** It writes to the working tree or git at all. */
+  touches: boolean;
+  /** It records or commits on the branch checked out now (not on one it checks out first). */
+  onBranch: boolean;
+  /** It makes a commit (not --no-commit). */
+  commits: boolean;
+}
+
+/**
+ * The repository can take what a writing command records: on a branch (a commit on a detached
+ * HEAD belongs to no branch), no merge, rebase or cherry-pick of a person's under way (its abort
+ * would throw the events away), and an identity to commit with. Checked before any intent is
+ * written and before anything touches a database.
+ */
+export async function repositoryPreflight(git: Git, what: string, needs: GitNeeds): Promise<void> {
+  if (!needs.touches) return;
+  const op = await git.inProgress();
+  if (op) {
+    throw usageError(
+      'GIT_OPERATION_IN_PROGRESS',
+      `A ${op} is in progress in this repository: ${what} would commit its record into it, and git ${op} --abort would throw that away.`,
+      {
+        hint: `Finish it (git ${op} --continue) or abort it (git ${op} --abort), then run the same command again.`,
+      },
+    );
+  }
+  if (needs.onBranch && (await git.currentBranch()) === undefined) {
+    throw usageError(
+      'DETACHED_HEAD',
+      `You are on a detached HEAD: what ${what} records would be committed on no branch, and the hotfix branch would never have it.`,
+      { hint: 'Check out the hotfix branch (git checkout hotfix/<name>), then run the same command again.' },
+    );
+  }
+  if (needs.commits && (await git.identity()) === undefined) {
+    throw usageError(
+      'NO_GIT_IDENTITY',
+      `git has no identity to commit with here: ${what} commits what it records, and would stop after the change with the ledger left uncommitted.`,
+      {
+        hint: 'Set one: git config user.email "you@example.com" && git config user.name "Your Name" (or --no-commit to leave the ledger staged).',
+      },
+    );
+  }
 }

@@ -1,10 +1,12 @@
 import { isLostCode, isTimeoutCode, lostConnection } from '../core/db-codes.js';
 import { settleTimeout } from './lock-timeout.js';
+import { writePreflight } from './write-preflight.js';
+import { restoredCounts } from './restore-check.js';
 import { invalidIndexesLeft } from './db-state.js';
 import { prismaTarget } from '../core/target.js';
 import { findingsError, HotfixError, infraError, isHotfixError } from '../core/errors.js';
 import { settleIntent } from '../core/intent.js';
-import { rowState } from '../core/migration-state.js';
+import { rowState, type DbMigrationState, type MigrationRow } from '../core/migration-state.js';
 import { objectKey, pgDefaultSchema } from '../core/sql/objects.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
 import type { Action, RemovedPart } from '../core/plan/types.js';
@@ -17,6 +19,7 @@ import {
   failureError,
   notRunCommit,
   notRunError,
+  prismaNothingRan,
   type RecordedStep,
   type StepContext,
 } from './step-errors.js';
@@ -47,6 +50,18 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     migrationsRel: s.config.migrations,
     urlEnv: s.target.env.urlEnv,
   };
+  // Read before the intent: the rows this step may write, to tell afterwards whether anything
+  // ran at all (an unreachable database stops here, with nothing recorded).
+  const pre = await writePreflight(s, step);
+  const before = await s.readDb();
+  const mark = s.rec.mark();
+  /** Nothing changed in the database: the ledger goes back to before the intent. */
+  const nothingRan = async (error: HotfixError): Promise<HotfixError> => {
+    await s.rec.rewind(mark);
+    return withNote(error, 'Nothing ran, so nothing was recorded: the ledger is as it was') as HotfixError;
+  };
+  /** Whether an earlier action of this step changed the database. */
+  let changed = false;
   await s.rec.append([
     {
       type: 'intent',
@@ -80,13 +95,23 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     }
     if (result.kind === 'prisma') {
       const o = result.outcome;
-      // P1017 (the server closed the connection) in migrate resolve may come after the row was
-      // written: the row read back below decides, not a "nothing was marked" said unchecked.
-      if (o.kind === 'unreachable' && o.code === 'P1017' && action.kind === 'prisma-resolve') {
+      if (o.kind !== 'ok' && !changed && o.kind !== 'already-applied') {
+        // The outcome comes from _prisma_migrations, not from prisma's words: no row written or
+        // changed means nothing ran, whatever prisma failed on (its config, the role, the lock).
+        const after = await s.readDb().catch(() => undefined);
+        if (after && unchanged(before, after, namesOf(action, step))) {
+          throw await nothingRan(prismaNothingRan(step, ctx, o));
+        }
+      }
+      // P1017 (the server closed the connection) may come after the row was written: the row
+      // read back below decides, not a "nothing was done" said unchecked.
+      if (o.kind === 'unreachable' && o.code === 'P1017') {
         prismaSaid = { kind: 'error', code: o.code, message: o.message };
+        changed = true;
         continue;
       }
       if (o.kind === 'unreachable' || o.kind === 'lock-timeout') {
+        if (!changed) throw await nothingRan(notRunError(step, ctx, o));
         throw await stop(
           'skipped',
           {
@@ -112,6 +137,8 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
           o.migration ?? revert ?? s.migration,
           o.databaseCode!,
           revert ? `hotfix rollback ${ctx.hotfix} --env ${ctx.env}` : undefined,
+          pre.timeouts,
+          o.databaseError,
         );
         if (settled) {
           throw await stop(
@@ -124,10 +151,14 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
       }
       prismaSaid = o;
     } else if (result.kind === 'stop') {
+      if (result.outcome === 'skipped' && !changed && ctx.ran.length === 0 && isHotfixError(result.error))
+        throw await nothingRan(result.error);
       throw await stop(result.outcome, result.details, result.commit, result.error);
     } else if (result.kind === 'leftover') {
       leftover = result;
     }
+    // A writer that got here changed the database, or cannot be shown not to have.
+    changed ||= WRITERS.has(action.kind) && (result.kind === 'done' || result.kind === 'prisma');
   }
   s.ports.run.faultPoint('after-actions');
   // Confirm from the table, not from prisma's words: every row the step names.
@@ -248,6 +279,53 @@ async function runAction(s: Session, action: Action, ctx: StepContext): Promise<
         ...downSqlFailure(ctx, action.file, out.failed, out.committed),
       };
     }
+    case 'check-restored': {
+      const counts = await restoredCounts(s, action.items);
+      const short = counts.filter((c) => c.found !== c.expected);
+      if (short.length === 0) return { kind: 'done' };
+      const text = short
+        .map(
+          (c) =>
+            `  - "${c.table}"${c.column ? `.${c.column}` : ''}: ${c.found} of ${c.expected} row(s) of the backup are back as saved`,
+        )
+        .join('\n');
+      return {
+        kind: 'stop',
+        outcome: 'failed',
+        details: {
+          short: short.map((c) => ({
+            table: c.table,
+            column: c.column,
+            expected: c.expected,
+            found: c.found,
+          })),
+        },
+        commit: `hotfix(${ctx.hotfix}): restore on ${env} not complete`,
+        error: findingsError(
+          'RESTORE_INCOMPLETE',
+          `The backup ${action.backup} is not all back on ${env}:\n${text}\n${ctx.migration} was not marked rolled back.`,
+          {
+            hint: `Find what differs (rows changed since the backup, or restored only in part), put them back, then record it: hotfix rollback ${ctx.hotfix} --env ${env} --restore --manual`,
+          },
+        ),
+      };
+    }
+    case 'mark-rolled-back': {
+      const out = await s.ports.db.markRolledBack(s.target, action.migrations, schemaOf(s));
+      if (out.ok) return { kind: 'done' };
+      const f = out.failed;
+      return {
+        kind: 'stop',
+        outcome: 'failed',
+        details: { ran: ctx.ran, code: f?.code ?? null, message: f?.message ?? null },
+        commit: `hotfix(${ctx.hotfix}): rollback on ${env}: down.sql ran, marking failed`,
+        error: infraError(
+          'MARK_FAILED',
+          `down.sql ran on ${env} and nothing of ${ctx.migration} is left, but marking it rolled back in _prisma_migrations failed${f?.code ? ` (${f.code})` : ''}: ${f?.message ?? 'unknown'}.`,
+          { hint: `Run the same rollback again: it finds nothing left to revert and only marks it.` },
+        ),
+      };
+    }
     case 'check-removed': {
       const left = await partsLeft(s, action.parts);
       if (left.length === 0) return { kind: 'done' };
@@ -287,6 +365,29 @@ async function runAction(s: Session, action: Action, ctx: StepContext): Promise<
       };
     }
   }
+}
+
+const WRITERS = new Set<Action['kind']>(['prisma-deploy', 'prisma-resolve', 'run-sql', 'mark-rolled-back']);
+
+/** The migrations whose rows a prisma action may write. */
+function namesOf(action: Action, step: RecordedStep): string[] {
+  if (action.kind === 'prisma-deploy') return [...action.migrations, ...confirmRows(step)];
+  if (action.kind === 'prisma-resolve') return [action.migration];
+  return confirmRows(step);
+}
+
+/** No row of `names` was added or changed between the two readings. */
+function unchanged(before: DbMigrationState, after: DbMigrationState, names: readonly string[]): boolean {
+  const same = (a: MigrationRow | undefined, b: MigrationRow | undefined) =>
+    a?.id === b?.id &&
+    a?.finishedAt === b?.finishedAt &&
+    a?.rolledBackAt === b?.rolledBackAt &&
+    a?.appliedStepsCount === b?.appliedStepsCount;
+  return names.every(
+    (n) =>
+      before.rows.filter((r) => r.migrationName === n).length ===
+        after.rows.filter((r) => r.migrationName === n).length && same(before.latest(n), after.latest(n)),
+  );
 }
 
 const schemaOf = (s: Session) =>

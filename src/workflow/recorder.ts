@@ -10,6 +10,11 @@ import type { LedgerStore } from './ledger-store.js';
 
 export type RecordedEvent = EventDraft;
 
+export interface RecorderMark {
+  file: LedgerFile;
+  dirty: boolean;
+}
+
 /**
  * The ledger writes of one run: every event gets the same actor, command, environment and
  * reason. What was appended since the last commit is committed by `commit`.
@@ -26,6 +31,13 @@ export interface Recorder {
   remember(events: RecordedEvent[]): void;
   /** The ledger as a step wrote it (a new one, or the copy finish commits on each branch). */
   replace(file: LedgerFile, written: boolean): void;
+  /** Where the ledger stands now, to come back to with `rewind`. */
+  mark(): RecorderMark;
+  /**
+   * Writes the ledger back as it was at `mark`: a step that changed nothing in the database
+   * leaves no event (its intent included) and nothing to commit.
+   */
+  rewind(to: RecorderMark): Promise<void>;
   /**
    * Commits the ledger when it changed since the last commit, with `paths` beside it
    * (--no-commit leaves them staged); undefined when nothing was committed.
@@ -68,6 +80,13 @@ export function recorder(initial: LedgerFile, ctx: RecorderContext): Recorder {
     },
     remember: (events) => {
       file = appendEvents(file, events.map(stamp));
+    },
+    mark: () => ({ file, dirty }),
+    rewind: async (to) => {
+      if (file === to.file) return;
+      await ctx.store.write(to.file);
+      file = to.file;
+      dirty = to.dirty;
     },
     replace: (next, written) => {
       file = next;

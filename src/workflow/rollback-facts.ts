@@ -6,8 +6,12 @@ import { analyzeSql, objectsOf } from '../core/sql/analyze.js';
 import { pgDefaultSchema } from '../core/sql/objects.js';
 import { isRevertOf, revertHeader } from '../core/plan/roll-forward.js';
 import type { AnalyzedSql, DownFacts, PartFacts, RollbackFacts } from '../core/plan/rollback.js';
-import { isDownTemplate } from '../core/templates.js';
+import type { RollbackScope } from '../core/plan/rollback-types.js';
+import { deriveState, type LedgerFile } from '../core/ledger.js';
+import { scanSql } from '../core/sql/lexer.js';
+import { downKind } from '../core/templates.js';
 import { relativeTo } from '../core/text.js';
+import { countRows } from './deploy-facts.js';
 import { lintFiles } from './lint-gate.js';
 import type { Files } from './ports.js';
 import type { Session } from './session.js';
@@ -21,7 +25,14 @@ type Timeouts = RollbackFacts['timeouts'];
  */
 export async function gatherRollbackFacts(
   s: Session,
-  input: { manual?: boolean; includePending?: boolean; acceptRisk?: boolean; backup?: boolean },
+  input: {
+    manual?: boolean;
+    includePending?: boolean;
+    acceptRisk?: boolean;
+    backup?: boolean;
+    scope?: RollbackScope | undefined;
+    restore?: boolean | undefined;
+  },
   timeouts: Timeouts,
 ): Promise<RollbackFacts> {
   const provider = s.target.provider;
@@ -55,12 +66,11 @@ export async function gatherRollbackFacts(
     );
     const downFile = path.join(dir, 'down.sql');
     const downText = await files.read(downFile);
+    const kind = downKind(downText);
     const down: DownFacts =
-      downText === undefined
-        ? { path: rel(downFile), missing: 'file' }
-        : isDownTemplate(downText)
-          ? { path: rel(downFile), missing: 'template' }
-          : await analyzed(downFile, downText);
+      kind === 'filled'
+        ? await analyzed(downFile, downText!)
+        : { path: rel(downFile), missing: kind === 'missing' ? 'file' : kind };
     parts.push({ migration: m, migrationSql, down });
   }
   // A roll forward undoes every part that ran, the last first.
@@ -92,6 +102,12 @@ export async function gatherRollbackFacts(
     let body = down.text.endsWith('\n') ? down.text : `${down.text}\n`;
     let applied: Timeouts | null = null;
     let note: string | null = null;
+    // A DROP INDEX CONCURRENTLY can only run alone (Prisma runs a file in one transaction): in a
+    // revert of several statements it becomes a plain DROP INDEX (brief: no scan), said so.
+    if (scanSql(body, provider).statements.length > 1 && /\bDROP\s+INDEX\s+CONCURRENTLY\b/i.test(body)) {
+      body = body.replace(/\bDROP(\s+)INDEX\s+CONCURRENTLY\b/gi, 'DROP$1INDEX');
+      note = 'DROP INDEX without CONCURRENTLY: it shares the revert migration with other statements';
+    }
     if (provider !== 'sqlite') {
       try {
         body = addTimeoutsPreamble(body, { ...timeouts, provider }).replace(
@@ -113,6 +129,20 @@ export async function gatherRollbackFacts(
     };
   }
   const toRun = revert ?? newRevert;
+  const downFiles = parts.flatMap((p) =>
+    'statements' in p.down
+      ? [{ file: p.down.path, sql: p.down.text, hotfix: true, reverseOf: p.migrationSql.text }]
+      : [],
+  );
+  const downLint =
+    downFiles.length > 0 ? await lintFiles(downFiles, s.migrationsDir, s.projectRoot, files) : undefined;
+  // Counted only where someone is asked (protected), read-only, 5 s at most.
+  const rowCounts = s.target.env.protected
+    ? await countRows(s, [
+        ...downFiles.map((d) => ({ migration: d.file, sql: d.sql })),
+        ...(toRun ? [{ migration: toRun.migration, sql: toRun.text }] : []),
+      ])
+    : [];
   const revertLint = toRun
     ? await lintFiles(
         [{ file: toRun.path, sql: toRun.text, hotfix: true }],
@@ -136,12 +166,23 @@ export async function gatherRollbackFacts(
     includePending: input.includePending === true,
     acceptRisk: input.acceptRisk === true,
     backup: input.backup === true,
+    restore: input.restore ? { backup: await backupOf(s, base.ledger) } : undefined,
+    scope: input.scope,
+    others: Object.keys(s.config.environments)
+      .filter((e) => e !== s.target.env.name)
+      .map((e) => ({
+        name: e,
+        state: deriveState(base.ledger).envs.find((x) => x.name === e)?.state ?? 'never',
+        protected: s.config.environments[e]?.protected === true,
+      })),
     timeouts,
     currentBranch: await s.git.currentBranch(),
     parts,
     revert,
     newRevert,
     revertLint,
+    downLint,
+    rowCounts,
     catalog,
   };
 }
@@ -173,4 +214,33 @@ async function nextRevertName(s: Session): Promise<string> {
   const latest = folders.at(-1);
   if (latest && ts <= latest) ts = (BigInt(latest) + 1n).toString(); // a clock behind the history
   return `${ts}_revert_${migrationSlug(s.input.name)}`;
+}
+
+/**
+ * The last backup `deploy --backup` took of this hotfix in this environment, from the ledger,
+ * with its restore.sql split into statements (run in one transaction by --restore).
+ */
+async function backupOf(
+  s: Session,
+  ledger: LedgerFile,
+): Promise<NonNullable<RollbackFacts['restore']>['backup']> {
+  const event = ledger.events.findLast(
+    (e) => e.type === 'backed-up' && e.outcome === 'ok' && e.env?.name === s.target.env.name,
+  );
+  const dir = typeof event?.details?.dir === 'string' ? event.details.dir : undefined;
+  if (!event || !dir) return undefined;
+  const restoreFile = `${dir}/restore.sql`;
+  const text = (await s.ports.files.read(path.resolve(s.projectRoot, restoreFile))) ?? '';
+  const items = Array.isArray(event.details?.items) ? (event.details.items as Record<string, unknown>[]) : [];
+  return {
+    dir,
+    restoreFile,
+    statements: scanSql(text, 'postgresql').statements.map((st) => text.slice(st.start, st.end).trim()),
+    items: items.map((i) => ({
+      table: String(i.table),
+      column: typeof i.column === 'string' ? i.column : null,
+      rows: Number(i.rows ?? 0),
+      file: `${dir}/${String(i.file)}`,
+    })),
+  };
 }

@@ -19,6 +19,7 @@ import { migrationFolders } from './db-state.js';
 import type { Deps } from './deps.js';
 import { applyPlan, lockForRun, runOf, type Applied, type ApplyContext, type PlanInput } from './apply.js';
 import { recorder } from './recorder.js';
+import { nothingOfItLeft } from './lock-timeout.js';
 
 /** The flags every command that changes an environment shares. */
 export interface EnvCommandInput extends PlanInput {
@@ -26,6 +27,8 @@ export interface EnvCommandInput extends PlanInput {
   env: string;
   reason?: string | undefined;
   yes?: boolean | undefined;
+  /** --wait-for-locks: seconds to wait for the sessions in the way of its tables before running. */
+  waitForLocks?: number | undefined;
 }
 
 export type EnvCommand = 'deploy' | 'resolve' | 'rollback';
@@ -227,6 +230,47 @@ async function reconcile(s: Session, intent: Intent): Promise<{ steps: Step[]; n
     lockHolder: holder,
     env: s.target.env.name,
   });
+  // A deploy stopped by an interrupt (its sessions ended with it) is a lost connection for the
+  // database: one transaction, rolled back. Where the catalog shows nothing of it, its row is
+  // marked rolled back and the intent answered "not run", as a lost connection settles it.
+  const states = rows.map(rowState);
+  if (
+    intent.action === 'deploy' &&
+    event.outcome === 'failed' &&
+    states.every((r) => r !== 'applied') &&
+    (await everyNothingLeft(s, rowNames, states))
+  ) {
+    const failed = rowNames.filter((_, k) => states[k] === 'failed');
+    const settledNote = `${why}; the database shows ${failed.join(', ')} unfinished and nothing of it applied (checked in the catalog): its row is marked rolled back, and the deploy recorded as not run`;
+    return {
+      steps: [
+        {
+          kind: 'record',
+          event: { ...event, outcome: 'skipped', details: { ...event.details, settled: 'rolled-back' } },
+          why: settledNote,
+        },
+        {
+          kind: 'recorded',
+          action: 'resolve-rolled-back',
+          intent: { settles: `the interrupted deploy on ${intent.env}` },
+          actions: failed.map((m) => ({
+            kind: 'prisma-resolve' as const,
+            action: 'rolled-back' as const,
+            migration: m,
+          })),
+          confirm: { migration: failed[0]!, also: failed.slice(1), expect: 'rolled-back' },
+          outcome: 'rolled-back',
+          details: { settled: 'interrupted deploy', nothingApplied: true },
+          label: `settle the interrupted deploy on ${intent.env}`,
+        },
+        {
+          kind: 'commit',
+          message: `hotfix(${s.input.name}): settled the interrupted deploy on ${intent.env} (nothing of it applied)`,
+        },
+      ],
+      note: settledNote,
+    };
+  }
   // A dry run settles it in memory only, so that its plan starts where the real run would.
   return {
     steps: [
@@ -238,4 +282,16 @@ async function reconcile(s: Session, intent: Intent): Promise<{ steps: Step[]; n
     ],
     note,
   };
+}
+
+/** Every unfinished row's migration left nothing in the catalog. */
+async function everyNothingLeft(
+  s: Session,
+  names: readonly string[],
+  states: readonly string[],
+): Promise<boolean> {
+  if (!states.includes('failed')) return false;
+  for (const [k, name] of names.entries())
+    if (states[k] === 'failed' && !(await nothingOfItLeft(s, name))) return false;
+  return true;
 }

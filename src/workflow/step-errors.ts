@@ -1,5 +1,5 @@
 import { connectCause } from '../core/connect-cause.js';
-import { findingsError, HotfixError, infraError } from '../core/errors.js';
+import { findingsError, HotfixError, infraError, usageError } from '../core/errors.js';
 import type { WriteFailure } from '../adapters/db-writer.js';
 import type { PrismaOutcome } from '../core/prisma-output.js';
 import type { Step } from '../core/plan/types.js';
@@ -207,3 +207,80 @@ export function failureError(
     { hint: `See the state with: hotfix status ${ctx.hotfix}` },
   );
 }
+
+/** Prisma's lines that are not the error: banners, paths, blank lines. */
+const BANNER =
+  /^(Prisma schema loaded from|Datasource "|Environment variables loaded|Loaded Prisma config|Prisma config detected|\d+ migrations? found in|Applying migration|The following migration|Error: P\d{4}$|\s*$)/;
+
+/** The first lines of what prisma said, without its banners: the real cause. */
+export function causeLines(text: string, max = 6): string {
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => !BANNER.test(l))
+    .slice(0, max)
+    .join('\n');
+}
+
+/**
+ * prisma failed and `_prisma_migrations` shows nothing new: nothing ran. The cause comes first
+ * (its config, package.json, a read-only role), with no FAILED and no advice to roll back.
+ */
+export function prismaNothingRan(step: RecordedStep, ctx: StepContext, o: PrismaOutcome): HotfixError {
+  if (o.kind === 'unreachable' || o.kind === 'lock-timeout') return notRunError(step, ctx, o);
+  const said = 'message' in o ? o.message : '';
+  const cause = causeLines(said) || 'no message';
+  const what =
+    step.action === 'deploy'
+      ? 'nothing was applied'
+      : step.action === 'roll-forward'
+        ? `the revert was not applied`
+        : 'nothing was marked';
+  const opening = `prisma failed on ${ctx.env} before it wrote to _prisma_migrations (checked): ${what}.`;
+  const again = 'then run the same command again';
+  // Its session ended under it before it wrote (terminated, a server restart): run it again.
+  if (lostConnection(undefined, said)) {
+    const command = isInPlace(step)
+      ? `hotfix rollback ${ctx.hotfix} --env ${ctx.env}`
+      : step.action === 'roll-forward'
+        ? `hotfix rollback ${ctx.hotfix} --env ${ctx.env} --everywhere`
+        : step.action === 'resolve-applied' || step.action === 'resolve-rolled-back'
+          ? `hotfix resolve ${ctx.hotfix} --env ${ctx.env}${step.action === 'resolve-rolled-back' ? ' --rolled-back' : ''}`
+          : `hotfix deploy ${ctx.hotfix} --env ${ctx.env}`;
+    return infraError(
+      'DB_CONNECTION_LOST',
+      `The connection to ${ctx.env} was lost before prisma wrote to _prisma_migrations (checked): ${what}. Prisma said: ${lostLine(said)}`,
+      { hint: `Once the database is back, run the same command again: ${command}` },
+    );
+  }
+  if (/package\.json/i.test(said) && /JSON|Unexpected token|parse/i.test(said)) {
+    return usageError('PACKAGE_JSON_INVALID', `${opening}\npackage.json does not parse:\n${indent(cause)}`, {
+      hint: `Fix package.json (merge conflict markers?), commit it, ${again}.`,
+    });
+  }
+  // Not the "Loaded Prisma config from prisma.config.ts" banner: the config's own errors.
+  if (/PrismaConfigEnvError|Cannot resolve environment variable|Failed to load config file/i.test(said)) {
+    return usageError('PRISMA_CONFIG_ERROR', `${opening}\nIts config did not load:\n${indent(cause)}`, {
+      hint: `Make the Prisma config load in the shell you run hotfix from (set the variable it names), ${again}. Check with: npx prisma migrate status`,
+    });
+  }
+  if (/read-only transaction|25006|read_only|--read-only/i.test(said)) {
+    return usageError(
+      'DB_READ_ONLY',
+      `${opening}\nThe ${ctx.env} database took no writes:\n${indent(cause)}`,
+      {
+        hint: `Use a role that can write (${ctx.urlEnv} points at a read-only role, or at a replica), ${again}.`,
+      },
+    );
+  }
+  return findingsError('PRISMA_FAILED', `${opening}\nprisma said:\n${indent(cause)}`, {
+    hint: `Fix what prisma reports, ${again}. Nothing needs undoing.`,
+    details: { code: 'code' in o ? (o.code ?? null) : null },
+  });
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');

@@ -17,6 +17,7 @@ import {
   finding,
   migrationSource,
   revertOf,
+  downWaiverOf,
   type VerifyFinding,
 } from '../core/verify/index.js';
 import { verifySqlState, type ShowRows } from './verify-sql.js';
@@ -71,6 +72,7 @@ export async function hotfixFileChecks(ctx: VerifyContext): Promise<VerifyFindin
           down,
           rolledBackEverywhere: state.envs.length > 0 && state.envs.every((e) => e.state === 'rolled-back'),
           revert: revert && { ...revert, sql: revertSql },
+          downWaived: k === 0 ? downWaiverOf(entry.file) : undefined,
         }),
       );
       if (sql !== undefined && !isMigrationTemplate(sql)) {

@@ -5,6 +5,7 @@ import { fakeProject, ROOT, type FakeProject } from '../support/fakes/index.js';
 
 const INDEX = 'CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");\n';
 const DELETE_ALL = 'DELETE FROM "Post";\n';
+const DATA_FIX = 'DELETE FROM "Post" WHERE "authorId" = 7;\n';
 const MYSQL_URL = 'mysql://root@mysql.internal:3306/app';
 
 /** `hotfix start <name> --sql` with `sql` (kept outside the repository); returns its migration. */
@@ -249,6 +250,30 @@ const CASES: Case[] = [
       ['deploy', 'x', '--env', 'staging']
     ),
   },
+  // The repository must take the record before anything runs (any writer; deploy here).
+  {
+    code: 'GIT_OPERATION_IN_PROGRESS',
+    exit: 2,
+    setup: async (fx) => (
+      await started(fx, 'x'),
+      (fx.git.operation = 'rebase'),
+      ['deploy', 'x', '--env', 'staging']
+    ),
+  },
+  {
+    code: 'DETACHED_HEAD',
+    exit: 2,
+    setup: async (fx) => (await started(fx, 'x'), fx.git.detach(), ['deploy', 'x', '--env', 'staging']),
+  },
+  {
+    code: 'NO_GIT_IDENTITY',
+    exit: 2,
+    setup: async (fx) => (
+      await started(fx, 'x'),
+      (fx.git.email = undefined),
+      ['checklist', 'x', '--done', 'pre-deploy.team']
+    ),
+  },
   {
     code: 'MIGRATION_MISSING',
     exit: 2,
@@ -316,7 +341,25 @@ const CASES: Case[] = [
     exit: 1,
     records: true,
     setup: async (fx) => {
+      // down.sql ran (the database changed), then prisma's mark did not take: recorded as failed.
+      const m = await started(fx, 'x');
+      writeDown(fx, m);
+      fx.staging.row(m, INDEX, 'failed');
+      fx.staging.sql.push(INDEX); // the failed migration left its index
+      fx.prisma.failNext = {
+        kind: 'error',
+        code: 'P3017',
+        message: 'P3017: The migration could not be found.',
+      };
+      return ['rollback', 'x', '--env', 'staging'];
+    },
+  },
+  {
+    code: 'PRISMA_FAILED',
+    exit: 1,
+    setup: async (fx) => {
       await started(fx, 'x');
+      // prisma failed before writing a row: nothing ran, nothing recorded.
       fx.prisma.failNext = {
         kind: 'error',
         code: 'P3017',
@@ -363,8 +406,79 @@ const CASES: Case[] = [
         expect((await fx.run(['deploy', 'x', '--env', env, '--yes'])).exitCode).toBe(0);
       expect((await fx.run(['finish', 'x'])).exitCode).toBe(0);
       fx.git.branches.set('hotfix/x-revert', fx.git.branches.get('main')!);
+      return ['rollback', 'x', '--env', 'staging', '--everywhere', '--yes'];
+    },
+  },
+  {
+    code: 'ROLLBACK_SCOPE_NEEDED',
+    exit: 2,
+    setup: async (fx) => {
+      writeDown(fx, await started(fx, 'x'));
+      expect((await fx.run(['deploy', 'x', '--env', 'staging'])).exitCode).toBe(0);
       return ['rollback', 'x', '--env', 'staging'];
     },
+  },
+  {
+    code: 'ROLLBACK_DECIDED_EVERYWHERE',
+    exit: 2,
+    setup: async (fx) => {
+      writeDown(fx, await started(fx, 'x'));
+      for (const env of ['staging', 'production'])
+        expect((await fx.run(['deploy', 'x', '--env', env, '--yes'])).exitCode).toBe(0);
+      expect((await fx.run(['rollback', 'x', '--env', 'staging', '--everywhere', '--yes'])).exitCode).toBe(0);
+      return ['rollback', 'x', '--env', 'production', '--here', '--yes'];
+    },
+  },
+  {
+    code: 'DOWN_EMPTY',
+    exit: 2,
+    setup: async (fx) => {
+      const m = await started(fx, 'x');
+      writeDown(fx, m, '-- the index goes with: DROP INDEX (not written yet)\n');
+      fx.staging.row(m, INDEX, 'failed');
+      return ['rollback', 'x', '--env', 'staging'];
+    },
+  },
+  {
+    code: 'NO_BACKUP',
+    exit: 2,
+    setup: async (fx) => {
+      await started(fx, 'x', DATA_FIX);
+      expect((await fx.run(['deploy', 'x', '--env', 'staging'])).exitCode).toBe(0);
+      return ['rollback', 'x', '--env', 'staging', '--restore'];
+    },
+  },
+  {
+    code: 'RESTORE_NOT_APPLIED',
+    exit: 2,
+    setup: async (fx) => {
+      const m = await started(fx, 'x', DATA_FIX);
+      expect((await fx.run(['deploy', 'x', '--env', 'staging', '--backup'])).exitCode).toBe(0);
+      fx.staging.latest(m)!.rolledBackAt = '2026-12-07T10:30:00.000Z';
+      return ['rollback', 'x', '--env', 'staging', '--restore'];
+    },
+  },
+  {
+    code: 'RESTORE_INCOMPLETE',
+    exit: 1,
+    records: true,
+    setup: async (fx) => {
+      await started(fx, 'x', DATA_FIX);
+      expect((await fx.run(['deploy', 'x', '--env', 'staging', '--backup'])).exitCode).toBe(0);
+      fx.staging.restoredFound = 0;
+      return ['rollback', 'x', '--env', 'staging', '--restore'];
+    },
+  },
+  {
+    code: 'RESTORE_UNSUPPORTED',
+    exit: 2,
+    setup: async (fx) => {
+      await started(fx, 'x', DATA_FIX);
+      fx.dbs.add('file:/repo/staging.db').row('20240101000000_init', 'x');
+      fx.files.put('/repo/staging.db', '');
+      return ['rollback', 'x', '--env', 'staging', '--restore'];
+    },
+    env: { STAGING_DATABASE_URL: 'file:/repo/staging.db' },
   },
   // finish
   {

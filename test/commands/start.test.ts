@@ -1,6 +1,6 @@
 // hotfix start's preflight, in-process on fakes: every refusal leaves git, the migrations and
 // the ledgers as they were; a ledger it cannot read stops it (exit 3) and stays as it was.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { fakeProject, ROOT, type FakeProject } from '../support/fakes/index.js';
 
 const snapshot = async (fx: FakeProject) => ({
@@ -99,6 +99,32 @@ describe('a ledger it cannot read stops the command with exit 3 and stays as it 
       expect(run.stderr).toContain('.hotfix/y.json');
     }
     expect(fx.read('.hotfix/y.json')).toBe(content);
+    expect(await snapshot(fx)).toEqual(before);
+  });
+});
+
+describe('start --from-schema: the development database it diffs through (start-checks-postgres)', () => {
+  test('without a development database: exit 2 naming the variable', async () => {
+    const fx = fakeProject();
+    const before = await snapshot(fx);
+    const r = await fx.run(['start', 'no-dev', '--from-schema'], { DATABASE_URL: '' });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('DEV_DATABASE_MISSING');
+    expect(r.stderr).toContain('export DATABASE_URL=');
+    expect(await snapshot(fx)).toEqual(before);
+  });
+
+  test("whose development database is production's: refused before prisma runs", async () => {
+    const fx = fakeProject();
+    const before = await snapshot(fx);
+    const r = await fx.run(['start', 'on-prod', '--from-schema'], {
+      DATABASE_URL: fx.env.PRODUCTION_DATABASE_URL,
+    });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('DEV_DATABASE_IS_PROTECTED');
+    expect(r.stderr).toContain('protected environment "production"');
+    expect(fx.prisma.calls).toEqual([]);
+    expect(await fx.git.localBranches('hotfix/*')).toEqual([]);
     expect(await snapshot(fx)).toEqual(before);
   });
 });

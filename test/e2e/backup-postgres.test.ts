@@ -69,7 +69,7 @@ describe.sequential('deploy --backup, then restore (PostgreSQL)', () => {
   test('after the rollback removes the key, the printed restore command puts the rows back', async () => {
     const r = await runHotfix(
       s.project.dir,
-      ['rollback', 'fix-orphans', '--env', 'staging', '--reason', 'the posts come back'],
+      ['rollback', 'fix-orphans', '--env', 'staging', '--here', '--reason', 'the posts come back'],
       s.env,
     );
     expect(r.exitCode, r.stderr).toBe(0);

@@ -50,7 +50,17 @@ describe.sequential('hotfix rollback (SQLite)', () => {
 
     const r = await runHotfix(
       s.project.dir,
-      ['rollback', 'add-flag', '--env', 'production', '--yes', '--accept-risk', '--reason', 'flag unused'],
+      [
+        'rollback',
+        'add-flag',
+        '--env',
+        'production',
+        '--everywhere',
+        '--yes',
+        '--accept-risk',
+        '--reason',
+        'flag unused',
+      ],
       s.env,
     );
     expect(r.exitCode, r.stderr).toBe(0);
@@ -67,7 +77,7 @@ describe.sequential('hotfix rollback (SQLite)', () => {
 
     const again = await runHotfix(
       s.project.dir,
-      ['rollback', 'add-flag', '--env', 'production', '--yes'],
+      ['rollback', 'add-flag', '--env', 'production', '--everywhere', '--yes'],
       s.env,
     );
     expect(again.exitCode, again.stderr).toBe(0);

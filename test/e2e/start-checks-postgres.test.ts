@@ -1,13 +1,14 @@
-// What `start` checks before and after it writes (real PostgreSQL, git and Prisma CLI): the
-// development database --from-schema diffs through must be set and must not be production's,
-// a base branch behind its upstream is said, and after --sql it says what schema.prisma lacks.
+// What `start` checks before and after it writes (real PostgreSQL, git and Prisma CLI): a base
+// branch behind its upstream is said, and after --sql it says what schema.prisma lacks (prisma
+// migrate diff). That the development database --from-schema diffs through must be set and must
+// not be production's is decided before anything runs: test/commands/start.test.ts.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { git } from '../support/git.js';
 import { runHotfix } from '../support/hotfix.js';
-import { addPostAuthorIndex, PROD_ENV, useTwoEnvProject } from '../support/scenario.js';
+import { addPostAuthorIndex, useTwoEnvProject } from '../support/scenario.js';
 
 describe.sequential('start checks (PostgreSQL)', () => {
   const sqlFile = (name: string, sql: string) => {
@@ -16,27 +17,6 @@ describe.sequential('start checks (PostgreSQL)', () => {
     return file;
   };
   const s = useTwoEnvProject({ provider: 'postgresql', prefix: 'start_checks' });
-
-  test('--from-schema without a development database: exit 2 naming the variable', async () => {
-    const r = await runHotfix(s.project.dir, ['start', 'no-dev', '--from-schema'], {
-      ...s.env,
-      DATABASE_URL: '',
-    });
-    expect(r.exitCode, r.stderr).toBe(2);
-    expect(r.stderr).toContain('DEV_DATABASE_MISSING');
-    expect(r.stderr).toContain('export DATABASE_URL=');
-  });
-
-  test("--from-schema whose development database is production's: refused before prisma runs", async () => {
-    const r = await runHotfix(s.project.dir, ['start', 'on-prod', '--from-schema'], {
-      ...s.env,
-      DATABASE_URL: s.env[PROD_ENV]!,
-    });
-    expect(r.exitCode, r.stderr).toBe(2);
-    expect(r.stderr).toContain('DEV_DATABASE_IS_PROTECTED');
-    expect(r.stderr).toContain('protected environment "production"');
-    expect(git(s.project.dir, 'branch', '--list', 'hotfix/*')).toBe('');
-  });
 
   test('--sql of an index schema.prisma lacks: start says so, with what prisma would undo', async () => {
     const r = await runHotfix(

@@ -88,11 +88,16 @@ describe.sequential('the connection is lost during deploy (PostgreSQL)', () => {
       'lost',
       '--env',
       'staging',
+      '--everywhere',
     ]);
     expectLostNotDone(s, r, 'hotfix rollback lost --env staging', 'lost', 'rolled-forward');
     expect(await pgColumns(s.stagingUrl, 'User')).toContain('lost');
 
-    const next = await runHotfix(s.project.dir, ['rollback', 'lost', '--env', 'staging'], s.env);
+    const next = await runHotfix(
+      s.project.dir,
+      ['rollback', 'lost', '--env', 'staging', '--everywhere'],
+      s.env,
+    );
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
     expect(await pgColumns(s.stagingUrl, 'User')).not.toContain('lost');
   });

@@ -91,7 +91,7 @@ describe.sequential('disk full and git in the way (PostgreSQL)', () => {
     let revert, deploy;
     try {
       // Rolling forward writes a revert migration first: its commit fails, so nothing runs.
-      revert = await hotfix(['rollback', 'disk-fix', '--env', 'staging']);
+      revert = await hotfix(['rollback', 'disk-fix', '--env', 'staging', '--everywhere']);
       // Deploying runs first and commits the ledger after: the database changed, the commit failed.
       deploy = await hotfix(['deploy', 'disk-fix', '--env', 'production', '--yes']);
     } finally {

@@ -77,4 +77,19 @@ describe.sequential('an INVALID index left by a failed CREATE INDEX CONCURRENTLY
     const after = await runVerify(s.project.dir, ['--env', 'staging'], s.env);
     expect(after.codes).not.toContain('error INVALID_INDEX staging');
   });
+
+  test('made by hand on production, where the migration never ran: verify names the DROP, which clears it', async () => {
+    // Left by the hand-run attempt of the resolve case above.
+    expect(await invalidIndexes(s.prodUrl)).toEqual(['Post_title_key']);
+    const r = await runVerify(s.project.dir, ['--env', 'production'], s.env);
+    const f = r.findings.find((x) => x.code === 'INVALID_INDEX');
+    expect(f?.fix).toMatch(/^DROP INDEX CONCURRENTLY "public"\."Post_title_key"; \(made by hand/);
+    expect(f?.fix).toContain('then hotfix deploy title-unique --env production');
+    expect(f?.fix).not.toMatch(/^hotfix rollback/);
+    // The command it names works: the index is gone, and verify no longer flags it.
+    await pgQuery(s.prodUrl, (f?.fix ?? '').split(';')[0]!);
+    expect(await invalidIndexes(s.prodUrl)).toEqual([]);
+    const after = await runVerify(s.project.dir, ['--env', 'production'], s.env);
+    expect(after.codes).not.toContain('error INVALID_INDEX production');
+  });
 });

@@ -107,14 +107,21 @@ describe.sequential('hotfix killed while prisma runs (PostgreSQL)', () => {
     await killedWhilePrismaWaits(
       'LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE',
       // The revert's own lock_timeout must outlast the checks below, or prisma stops by itself.
-      ['rollback', 'inflight', '--env', 'staging', '--lock-timeout', '60s'],
+      ['rollback', 'inflight', '--env', 'staging', '--everywhere', '--lock-timeout', '60s'],
       async () => {
         const intent = ledgerEvents(s, 'inflight').at(-1);
         expect(intent).toMatchObject({ type: 'intent' });
         revert = typeof intent?.details?.revert === 'string' ? intent.details.revert : '';
         expect(revert).toMatch(/_revert_inflight$/);
         expect(await rowStates(s.stagingUrl, revert)).toEqual(['failed']);
-        const again = await hotfix(['--force-unlock', 'rollback', 'inflight', '--env', 'staging']);
+        const again = await hotfix([
+          '--force-unlock',
+          'rollback',
+          'inflight',
+          '--env',
+          'staging',
+          '--everywhere',
+        ]);
         expect(again.exitCode, again.stdout + again.stderr).toBe(4);
         expect(again.stderr).toContain('MIGRATION_IN_PROGRESS');
         expect(again.stderr).not.toMatch(/P3009|P3012|bug|Unexpected/i);
@@ -125,7 +132,7 @@ describe.sequential('hotfix killed while prisma runs (PostgreSQL)', () => {
       'the revert finishes',
       async () => (await rowStates(s.stagingUrl, revert)).join() === 'applied',
     );
-    const done = await hotfix(['rollback', 'inflight', '--env', 'staging']);
+    const done = await hotfix(['rollback', 'inflight', '--env', 'staging', '--everywhere']);
     expect(done.exitCode, done.stdout + done.stderr).toBe(0);
     expect(await pgColumns(s.stagingUrl, 'User')).not.toContain('inflight');
     expect(outcomes().at(-1)).toBe('rolled-forward:ok');

@@ -54,6 +54,19 @@ describe('ledger', () => {
     expect(parsed.schemaVersion).toBe(LEDGER_SCHEMA_VERSION);
   });
 
+  it('serializes one key order whatever order the objects were built in: read and written back, the bytes stay', () => {
+    const f = file();
+    const text = serializeLedger(f);
+    // A new event is built actor-first (the recorder's stamp); one read back comes in schema order.
+    const shuffled = {
+      ...f,
+      events: f.events.map((e) => Object.fromEntries(Object.entries(e).reverse())),
+    } as typeof f;
+    expect(serializeLedger(shuffled)).toBe(text);
+    expect(serializeLedger(parseLedger(text, '.hotfix/fix.json'))).toBe(text);
+    expect(text.indexOf('"seq"')).toBeLessThan(text.indexOf('"type"'));
+  });
+
   it('a checked event parses in schemaVersion 1 and changes no environment state', () => {
     const f = file([
       { ...base, type: 'checked', command: 'checklist', details: { phase: 'pre-deploy', item: 'team' } },

@@ -330,3 +330,27 @@ describe('startFailed', () => {
     expect(error).toMatchObject({ code: 'START_FAILED', kind: 'infra', message, details: { notUndone } });
   });
 });
+
+describe('the generated way back mirrors the safe form', () => {
+  it('an index built CONCURRENTLY in a part of its own is dropped CONCURRENTLY, alone, and lints clean', async () => {
+    const { loadParser } = await import('../../src/core/sql/parser.js');
+    const { hotfixParts } = await import('../../src/core/plan/start-parts.js');
+    const { lintSql } = await import('../../src/core/lint/index.js');
+    await loadParser();
+    const up =
+      'ALTER TABLE "Post" ADD COLUMN "slug" TEXT;\nCREATE INDEX "Post_title_idx" ON "Post"("title");\n';
+    const down = 'DROP INDEX "Post_title_idx";\nALTER TABLE "Post" DROP COLUMN "slug";\n';
+    const { parts } = hotfixParts({
+      name: 'title-index',
+      migrationName: '20261207100000_title_index',
+      now: new Date('2026-12-07T10:00:00Z'),
+      files: fromSchemaDiff('title-index', up, down),
+      provider: 'postgresql',
+      timeouts: { lockTimeout: '5s', statementTimeout: '60s' },
+      asIs: false,
+    });
+    const index = parts.find((p) => /CREATE INDEX CONCURRENTLY/.test(p.sql))!;
+    expect(index.down.trim()).toBe('DROP INDEX CONCURRENTLY "Post_title_idx";');
+    expect(lintSql(index.down, { provider: 'postgresql', hotfix: true, reverseOf: index.sql })).toEqual([]);
+  });
+});

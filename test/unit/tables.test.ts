@@ -18,7 +18,7 @@ describe('tablesOf', () => {
   });
 
   test("PostgreSQL's parser: every table, no keyword, alias or WITH name", () => {
-    expect(tablesOf(SQL)).toEqual(TABLES);
+    expect(tablesOf(SQL, 'postgresql')).toEqual(TABLES);
   });
 
   test('the keyword scan (SQL the parser cannot read) finds the same tables', () => {
@@ -28,7 +28,7 @@ describe('tablesOf', () => {
   test("SQLite's dialect falls back to the keyword scan", () => {
     const sqlite =
       'CREATE TABLE "new_Post" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT) STRICT;\nINSERT INTO "new_Post" SELECT "id" FROM "Post";';
-    expect(tablesOf(sqlite)).toEqual(['new_Post', 'Post']);
+    expect(tablesOf(sqlite, 'sqlite')).toEqual(['new_Post', 'Post']);
   });
 
   // Where the parser's answer differs from the keywords': these fail if parsing silently fails.
@@ -47,6 +47,16 @@ describe('tablesOf', () => {
       ['users'],
     ],
   ])('%s', (sql, tables) => {
-    expect(tablesOf(sql)).toEqual(tables);
+    expect(tablesOf(sql, 'postgresql')).toEqual(tables);
   });
+});
+
+test('PostgreSQL SQL before the parser is loaded is a bug of the caller, never a quieter answer', async () => {
+  // A fresh module graph: nothing loaded the parser in it.
+  const { vi } = await import('vitest');
+  vi.resetModules();
+  const fresh = await import('../../src/core/sql/tables.js');
+  expect(() => fresh.tablesOf('UPDATE "Post" SET a = 1', 'postgresql')).toThrow(
+    expect.objectContaining({ code: 'LINT_PARSER_NOT_LOADED' }),
+  );
 });

@@ -361,30 +361,39 @@ describe('one environment', () => {
     ]);
   });
 
-  it("a roll-forward's revert migration: pending points to hotfix rollback; the ledger must see it applied", () => {
+  it("a roll-forward's revert migration: pending is a rollback in progress when decided for every environment, else an error; the ledger must see it applied", () => {
     const revert = '20250202000000_revert_fix';
     const folders = new Map([
       ['20240101000000_init', init],
       ['20250101000000_fix', fix],
       [revert, 'DROP INDEX "i";\n'],
     ]);
-    const hotfix = (state: EnvStatus | undefined) => ({
+    const hotfix = (state: EnvStatus | undefined, everywhere = true) => ({
       name: 'fix',
       migration: '20250101000000_fix',
       branch: 'hotfix/fix',
       state,
       revert,
+      everywhere,
     });
     const pending = checkEnvironment(
       facts({ folders, hotfixes: [hotfix(ledgerState('deployed', 'deployed', 'deploy'))] }),
     );
-    expect(pending.findings.map((f) => [f.code, f.fix])).toEqual([
-      ['MIGRATION_PENDING', 'If staging should be rolled back too: hotfix rollback fix --env staging'],
+    expect(pending.findings.map((f) => [f.code, f.severity, f.fix])).toEqual([
+      [
+        'ROLLBACK_IN_PROGRESS',
+        'warning',
+        'Deploy the revert here now: hotfix rollback fix --env staging --everywhere',
+      ],
     ]);
+    const undecided = checkEnvironment(
+      facts({ folders, hotfixes: [hotfix(ledgerState('deployed', 'deployed', 'deploy'), false)] }),
+    );
+    expect(undecided.findings.map((f) => [f.code, f.severity])).toEqual([['REVERT_UNDECIDED', 'error']]);
     const mismatch = checkEnvironment(
       facts({ folders, hotfixes: [hotfix(ledgerState('rolled-forward', 'rolled-forward', 'rollback'))] }),
     );
-    expect(codes(mismatch.findings)).toEqual(['LEDGER_DB_MISMATCH', 'MIGRATION_PENDING']);
+    expect(codes(mismatch.findings)).toEqual(['LEDGER_DB_MISMATCH', 'ROLLBACK_IN_PROGRESS']);
     const done = checkEnvironment(
       facts({
         folders,

@@ -16,13 +16,17 @@ export function confirmStep(
   facts: Pick<EnvFacts, 'env' | 'input'>,
   action: string,
   details?: string[],
+  /** A protected environment it reaches besides this one (a rollback everywhere): asked too. */
+  reaches?: string,
 ): Step[] {
-  if (!facts.env.protected) return [];
+  if (!facts.env.protected && !reaches) return [];
   return [
     {
       kind: 'confirm',
       action,
-      question: `${action} on protected environment "${facts.env.name}" (${facts.env.database})?`,
+      question: facts.env.protected
+        ? `${action} on protected environment "${facts.env.name}" (${facts.env.database})?`
+        : `${action} on "${facts.env.name}", and on protected ${reaches} at its next deploy?`,
       given: facts.input.yes,
       ...(details && details.length > 0 ? { details } : {}),
     },

@@ -1,4 +1,5 @@
 import { tablesOf } from '../sql/tables.js';
+import type { Provider } from '../target.js';
 import type { LintSummary } from './types.js';
 
 /** A DELETE/UPDATE and how many rows it would touch now (null: could not count). */
@@ -9,7 +10,8 @@ export interface RowCount {
   note?: string | undefined;
 }
 
-export type DownState = 'filled' | 'template' | 'missing';
+export type { DownKind as DownState } from '../templates.js';
+import type { DownKind } from '../templates.js';
 
 const SHOWN_LINES = 6;
 
@@ -19,13 +21,43 @@ const SHOWN_LINES = 6;
  * there is a way back (down.sql), and the lint verdict. Pure; the facts are read before.
  */
 export function deploySummary(f: {
+  provider: Provider;
   sql: { migration: string; sql: string }[];
   rowCounts: RowCount[];
-  down: DownState;
+  down: DownKind;
+  /** --backup saves what the SQL takes away first: then the backup is a way back. */
+  backup: boolean;
   lint: LintSummary;
 }): string[] {
+  const out = whatRuns(f.provider, f.sql, f.rowCounts);
+  const rows = f.rowCounts.reduce((n, c) => n + (c.rows ?? 0), 0);
+  const saved =
+    f.provider === 'sqlite'
+      ? 'a copy of the database file --backup takes first'
+      : `the ${rows.toLocaleString('en-US')} row(s) --backup saves first`;
+  out.push(
+    f.down === 'filled'
+      ? `Way back: down.sql is filled in (hotfix rollback runs it)${f.backup ? `; and ${saved} (hotfix rollback --restore)` : ''}`
+      : f.backup
+        ? `Way back: restore ${saved} (hotfix rollback --restore)`
+        : f.down === 'template'
+          ? 'Way back: NONE - down.sql is still the unfilled template'
+          : f.down === 'empty'
+            ? 'Way back: NONE - down.sql holds only comments, no SQL'
+            : 'Way back: NONE - there is no down.sql',
+  );
+  out.push(lintLine(f.lint));
+  return out;
+}
+
+/** The SQL that will run (its first lines), the tables it touches, the rows it would reach now. */
+function whatRuns(
+  provider: Provider,
+  sql: { migration: string; sql: string }[],
+  rowCounts: readonly RowCount[],
+): string[] {
   const out: string[] = [];
-  for (const m of f.sql) {
+  for (const m of sql) {
     const lines = m.sql
       .split('\n')
       .map((l) => l.trimEnd())
@@ -34,26 +66,53 @@ export function deploySummary(f: {
     out.push(...lines.slice(0, SHOWN_LINES).map((l) => `  | ${l}`));
     if (lines.length > SHOWN_LINES) out.push(`  | ... ${lines.length - SHOWN_LINES} more line(s)`);
   }
-  const tables = [...new Set(f.sql.flatMap((m) => tablesOf(m.sql)))];
+  const tables = [...new Set(sql.flatMap((m) => tablesOf(m.sql, provider)))];
   if (tables.length > 0) out.push(`Tables: ${tables.map((t) => `"${t}"`).join(', ')}`);
-  for (const c of f.rowCounts) {
+  for (const c of rowCounts) {
     const what = c.statement.replace(/\s+/g, ' ').slice(0, 70);
     out.push(
       `Rows: ${c.rows === null ? (c.note ?? 'could not count') : `${c.rows.toLocaleString('en-US')} row(s) now`} for ${what}`,
     );
   }
-  out.push(
-    f.down === 'filled'
-      ? 'Way back: down.sql is filled in (hotfix rollback runs it)'
-      : f.down === 'template'
-        ? 'Way back: NONE - down.sql is still the unfilled template'
-        : 'Way back: NONE - there is no down.sql',
-  );
-  const { errors, warnings } = f.lint;
-  out.push(
-    errors + warnings === 0
+  return out;
+}
+
+const lintLine = (lint: LintSummary | null): string =>
+  lint === null
+    ? 'Lint: not linted'
+    : lint.errors + lint.warnings === 0
       ? 'Lint: no findings'
-      : `Lint: ${errors} error(s), ${warnings} warning(s) (hotfix lint shows them)`,
-  );
+      : `Lint: ${lint.errors} error(s), ${lint.warnings} warning(s) (hotfix lint shows them)`;
+
+/**
+ * What a person reads before a rollback runs on a protected environment: the SQL (down.sql, or
+ * the revert migration), its tables and rows, how far it reaches (this environment, or every
+ * one, named), and the lint verdict. Nothing is asked before all of it is shown.
+ */
+export function rollbackSummary(f: {
+  provider: Provider;
+  env: string;
+  sql: { migration: string; sql: string }[];
+  rowCounts: readonly RowCount[];
+  scope: 'here' | 'everywhere' | 'failed';
+  /** The other environments and where the hotfix stands there. */
+  others: readonly { name: string; state: string }[];
+  lint: LintSummary | null;
+}): string[] {
+  const out =
+    f.sql.length > 0
+      ? whatRuns(f.provider, f.sql, f.rowCounts)
+      : ['Will run no SQL: nothing of it is in the database'];
+  const reached = f.others.filter((o) => o.state !== 'never' && o.state !== 'rolled-back');
+  if (f.scope === 'here')
+    out.push(
+      `Scope: ${f.env} only. Its row is marked rolled back, so its next deploy applies the hotfix again; ${reached.length > 0 ? `${reached.map((o) => `${o.name} (${o.state})`).join(', ')} keep${reached.length === 1 ? 's' : ''} it` : 'no other environment has it'}.`,
+    );
+  else if (f.scope === 'everywhere')
+    out.push(
+      `Scope: every environment. The revert migration runs here now, and on its next deploy in ${f.others.length > 0 ? f.others.map((o) => `${o.name} (${o.state === 'never' ? 'never had it: applies the hotfix and its revert' : o.state})`).join(', ') : 'every other environment'}.`,
+    );
+  else out.push(`Scope: ${f.env}, where the migration failed (no other environment is touched).`);
+  out.push(lintLine(f.lint));
   return out;
 }

@@ -1,5 +1,6 @@
 import { gt, inc, valid } from 'semver';
-import { usageError } from '../errors.js';
+import { findingsError, usageError } from '../errors.js';
+import { describeMismatch, type ClaimsChecked } from '../ledger-claims.js';
 import { deriveState, type EnvState, type LedgerFile } from '../ledger.js';
 import type { GuardFinding } from '../merge-guard.js';
 import type { RepoStep } from './types.js';
@@ -33,7 +34,14 @@ export interface FinishFacts {
   /** package.json's version on the base branch and on the hotfix branch (undefined: none). */
   version: { file: string; base: string | undefined; branch: string | undefined } | undefined;
   input: { allowPartial: boolean; reason: string | undefined; bump: boolean; tag: boolean; push: boolean };
+  /**
+   * `hotfix/<name>-revert`, where a rollback --everywhere after finish put the revert migration,
+   * and whether base and develop have it: finish carries it back like the hotfix.
+   */
+  revert?: { branch: string; merged: { base: boolean; develop: boolean } } | undefined;
   guard: GuardFinding[];
+  /** The ledger's claims read against the databases that could be reached. */
+  claims: ClaimsChecked;
 }
 
 export type FinishStep = RepoStep;
@@ -50,6 +58,8 @@ export interface FinishPlan {
   version: { from: string; to: string } | null;
   tag: string | null;
   guard: GuardFinding[];
+  /** Environments whose ledger claims were not read against their database, and why. */
+  unchecked: { env: string; why: string }[];
   plan: FinishStep[];
 }
 
@@ -64,8 +74,15 @@ export function bumpPatch(version: string): string {
 
 export function planFinish(f: FinishFacts): FinishPlan {
   const name = f.ledger.name;
-  const branch = f.ledger.branch;
   const state = deriveState(f.ledger);
+  // Finished, then rolled back everywhere: the revert's own branch is what is left to carry back.
+  const revert =
+    state.phase === 'finished' && f.revert && !(f.revert.merged.base && f.revert.merged.develop)
+      ? f.revert
+      : undefined;
+  const branch = revert?.branch ?? f.ledger.branch;
+  const merged = revert?.merged ?? f.git.merged;
+  const branchExists = revert ? true : f.git.branchExists;
   const base: FinishPlan = {
     command: 'finish',
     hotfix: name,
@@ -77,9 +94,10 @@ export function planFinish(f: FinishFacts): FinishPlan {
     version: null,
     tag: null,
     guard: f.guard,
+    unchecked: f.claims.unread,
     plan: [],
   };
-  if (state.phase === 'finished') return { ...base, alreadyDone: true, guard: [] };
+  if (state.phase === 'finished' && !revert) return { ...base, alreadyDone: true, guard: [] };
   if (f.git.mergeInProgress) {
     throw usageError('MERGE_IN_PROGRESS', 'A merge is in progress in this repository.', {
       hint: `Resolve the conflicted files, git add them and git commit (or git merge --abort), then run hotfix finish ${name} again.`,
@@ -90,6 +108,16 @@ export function planFinish(f: FinishFacts): FinishPlan {
       hint: 'Commit or stash them first: finish switches branches and merges.',
       details: { dirty: f.git.dirty },
     });
+  }
+  if (f.claims.mismatches.length > 0) {
+    throw findingsError(
+      'LEDGER_DB_MISMATCH',
+      `The ledger of ${name} claims what the databases do not have:\n${f.claims.mismatches.map((m) => `  - ${describeMismatch(m)}`).join('\n')}\nfinish merges, bumps and tags on those claims: refused.`,
+      {
+        hint: `See what each environment really has: hotfix verify --env ${f.claims.mismatches[0]!.env}. Deploy or resolve it there (the ledger then records what is true), or correct the ledger by hand in a reviewed commit.`,
+        details: { mismatches: f.claims.mismatches },
+      },
+    );
   }
   const partial = f.environments
     .map((env) => ({ env, state: state.envs.find((e) => e.name === env)?.state ?? ('never' as const) }))
@@ -121,9 +149,9 @@ export function planFinish(f: FinishFacts): FinishPlan {
     }
   }
   const merges = [...new Set([f.base, f.develop])].filter(
-    (b) => !(b === f.base ? f.git.merged.base : f.git.merged.develop),
+    (b) => !(b === f.base ? merged.base : merged.develop),
   );
-  if (merges.length > 0 && !f.git.branchExists) {
+  if (merges.length > 0 && !branchExists) {
     throw usageError(
       'HOTFIX_BRANCH_MISSING',
       `Branch ${branch} is gone and ${merges.join(' and ')} lack the hotfix.`,
@@ -168,18 +196,19 @@ export function planFinish(f: FinishFacts): FinishPlan {
     merged: [...new Set([f.base, f.develop])],
     version: version?.to ?? null,
     tag,
-    branchDeleted: f.git.branchExists,
+    branchDeleted: branchExists,
+    ...(revert ? { revert: revert.branch } : {}),
     ...(partial.length > 0 ? { partial } : {}),
   };
   steps.push({
     kind: 'record-finished',
     on: [...new Set([f.base, f.develop])],
     details,
-    message: `hotfix(${name}): finished${version ? `, version ${version.to}` : ''}`,
+    message: `hotfix(${name}): ${revert ? 'its revert merged back' : 'finished'}${version ? `, version ${version.to}` : ''}`,
   });
   // The record step ends on the base: the tag goes there, and the branch can be deleted.
   if (tag) steps.push({ kind: 'tag', name: tag, on: f.base, message: `hotfix ${name}` });
-  if (f.git.branchExists) steps.push({ kind: 'delete-branch', branch });
+  if (branchExists) steps.push({ kind: 'delete-branch', branch });
   if (f.input.push && f.git.remote) {
     const refs = [...new Set([f.base, f.develop]), ...(tag ? [`refs/tags/${tag}`] : [])];
     steps.push({ kind: 'push', remote: f.git.remote, refs });

@@ -2,6 +2,7 @@ import { sha256Hex } from '../checksum.js';
 import { findingsError } from '../errors.js';
 import { revertBranch } from './revert-branch.js';
 import { planRevert } from './revert-sql.js';
+import { rollbackSummary } from './confirm-summary.js';
 import {
   acceptedRisk,
   backupStep,
@@ -107,7 +108,24 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
     : [];
   const steps: Step[] = [
     ...gate,
-    ...confirmStep(f, `Roll back ${migration} by applying ${revert.migration}`),
+    ...confirmStep(
+      f,
+      `Roll back ${migration} everywhere by applying ${revert.migration}`,
+      rollbackSummary({
+        provider: f.provider,
+        env,
+        sql: [{ migration: revert.migration, sql: revert.text }],
+        rowCounts: f.rowCounts.filter((c) => c.migration === revert.migration),
+        scope: 'everywhere',
+        others: f.others,
+        lint,
+      }),
+      // The revert reaches every environment: a protected one among them is asked for here.
+      f.others
+        .filter((o) => o.protected && o.state !== 'never' && o.state !== 'rolled-forward')
+        .map((o) => o.name)
+        .join(', ') || undefined,
+    ),
     ...(created
       ? [
           {
@@ -125,14 +143,21 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
     {
       kind: 'recorded',
       action: 'roll-forward',
-      intent: { revert: revert.migration, migrations: applies, ...acceptedRisk(gate) },
+      intent: { revert: revert.migration, migrations: applies, scope: 'everywhere', ...acceptedRisk(gate) },
       actions: [
         { kind: 'prisma-deploy', migrations: applies },
         removedCheck(undone.statements, revert.migration, migration, true),
       ],
       confirm: { migration: revert.migration, expect: 'applied' },
       outcome: 'rolled-forward',
-      details: { revert: revert.migration, revertChecksum: sha256Hex(revert.text), migrations: applies },
+      // The decision is for every environment: verify reports the revert pending elsewhere as a
+      // rollback in progress, not as a stray migration.
+      details: {
+        revert: revert.migration,
+        revertChecksum: sha256Hex(revert.text),
+        migrations: applies,
+        scope: 'everywhere',
+      },
       label: `roll forward on ${env}`,
     },
     commitStep(`hotfix(${name}): ${migration} rolled forward on ${env} (${revert.migration})`),
@@ -143,7 +168,11 @@ export function planRollForward(f: RollbackFacts, base: RollbackBase): RollbackP
     summary: created
       ? `Would create ${revert.migration} from ${down.path} and apply ${applies.join(', ')} to ${env}${note}; ${migration} stays in the history.`
       : `Would apply the existing ${revert.migration} to ${env}; ${migration} stays in the history.`,
-    done: `${migration} is rolled forward on ${env}: ${revert.migration} applied; both stay in _prisma_migrations.`,
+    done:
+      `${migration} is rolled forward on ${env}: ${revert.migration} applied; both stay in _prisma_migrations. Every other environment applies ${revert.migration} on its next deploy.` +
+      (home?.create
+        ? ` The revert is committed on ${home.branch}, created from ${home.create.from}; you are on it now.`
+        : ''),
     sql: revert.text,
     revert: { migration: revert.migration, path: revert.path, created },
     timeouts: created ? (f.newRevert?.timeouts ?? null) : null,

@@ -11,18 +11,32 @@ import { objectKey, removalSql } from '../sql/objects.js';
 import type { SqlStatement } from '../sql/statement.js';
 import { oneLine } from '../text.js';
 import { backupStep, commitStep, confirmStep } from './common.js';
+import { rollbackSummary } from './confirm-summary.js';
 import type { AnalyzedSql, DownFacts, RollbackBase, RollbackFacts, RollbackPlan } from './rollback-types.js';
-import type { Action } from './types.js';
+import type { Action, RestoredItem } from './types.js';
 
 /** A failed migration (or a failed revert migration): undo what is there, check, resolve. */
 export interface InPlace {
-  kind: 'revert' | 'manual' | 'finish-revert';
+  kind: 'revert' | 'revert-here' | 'restore' | 'manual' | 'finish-revert';
   /** The migration being undone (the failed part; the applied parts when finishing a revert). */
   migrationSql: AnalyzedSql;
   /** down.sql, or the revert migration's SQL when finishing it. */
   down: DownFacts;
-  resolve: { action: 'rolled-back' | 'applied'; migration: string };
-  event: Extract<EventType, 'rolled-back' | 'rolled-forward'>;
+  /**
+   * How it is marked once undone: Prisma's resolve (a failed migration), or, for a finished
+   * one undone here only, `rolled_back_at` set in this environment's table (`also`: its other
+   * applied parts).
+   */
+  resolve:
+    | { action: 'rolled-back' | 'applied'; migration: string }
+    | { action: 'rolled-back-here'; migration: string; also: string[] };
+  event: Extract<EventType, 'rolled-back' | 'rolled-forward' | 'restored'>;
+  /**
+   * --restore: the backup's restore.sql runs after down.sql (one transaction), then the rows are
+   * checked; with --manual (a restore done by hand) only checked.
+   */
+  restore?:
+    { dir: string; file: string; statements: string[]; items: RestoredItem[]; manual: boolean } | undefined;
 }
 
 /** The objects' state as the catalog shows it now. */
@@ -44,6 +58,15 @@ export function usableDown(down: DownFacts): AnalyzedSql {
       'DOWN_MISSING',
       `${down.path} does not exist: rollback needs the reverse of the migration.`,
       { hint: how },
+    );
+  }
+  if (down.missing === 'empty') {
+    throw usageError(
+      'DOWN_EMPTY',
+      `${down.path} holds only comments: there is no SQL to undo the migration with.`,
+      {
+        hint: how,
+      },
     );
   }
   throw usageError('DOWN_TEMPLATE', `${down.path} is still the template: it holds no reverse SQL yet.`, {
@@ -111,8 +134,14 @@ export function removedCheck(
 export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace): RollbackPlan {
   const { name, migration } = f.hotfix;
   const env = f.env.name;
-  const manual = how.kind === 'manual';
-  const down: AnalyzedSql = manual ? { path: '', text: '', statements: [] } : usableDown(how.down);
+  // A restore by hand is checked like a revert by hand: nothing runs.
+  const manual = how.kind === 'manual' || how.restore?.manual === true;
+  const down: AnalyzedSql = manual
+    ? { path: '', text: '', statements: [] }
+    : how.restore && !('statements' in how.down)
+      ? // A data fix's way back is its backup: down.sql is needed only for what it changed besides.
+        { path: how.down.path, text: '', statements: [] }
+      : usableDown(how.down);
   const downRel = manual ? usableDownPath(how.down) : down.path;
   const others = f.db.failed.map((r) => r.migrationName).filter((m) => m !== how.resolve.migration);
   if (others.length > 0) {
@@ -164,16 +193,27 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
     );
   }
 
-  const marksRolledBack = how.resolve.action === 'rolled-back';
+  const here = how.resolve.action === 'rolled-back-here';
+  const marksRolledBack = how.resolve.action !== 'applied';
   const verb = marksRolledBack ? 'mark it rolled back' : `mark ${how.resolve.migration} applied`;
   const changes = toRun.filter((s) => s.kind !== 'session').length;
   const summary =
     toRun.length > 0
       ? `Would run ${changes} statement(s) of ${downRel}, check that nothing of ${migration} is left, then ${verb}.`
       : `Nothing of ${migration} is in the ${env} database: would ${verb}.`;
-  const done = marksRolledBack
-    ? `${migration} is rolled back on ${env}: ${manual ? 'the manual revert checked' : changes > 0 ? `${changes} statement(s) of down.sql run` : 'nothing of it was in the database'}, nothing of it is left, and _prisma_migrations marks it rolled back.`
-    : `The revert ${how.resolve.migration} is finished on ${env}: ${changes} statement(s) run, nothing of ${migration} is left, and it is marked applied.`;
+  // Only what the catalog shows is claimed: a data change, say, is named as not checked.
+  const left =
+    plan.unchecked.length === 0
+      ? 'nothing of it is left'
+      : `nothing of it the catalog can show is left (not checked there: ${plan.unchecked.map((u) => `statement ${u.statement}, ${u.why}`).join('; ')}; check by hand)`;
+  const restored = how.restore
+    ? `the ${how.restore.items.reduce((n, i) => n + i.rows, 0)} row(s) of ${how.restore.dir} are back as saved (checked in the database); `
+    : '';
+  const done = here
+    ? `${restored}${migration} is rolled back on ${env} only: ${changes > 0 ? `${changes} statement(s) of down.sql run` : 'nothing of it was in the database'}, ${left}, and ${env}'s _prisma_migrations marks it rolled back, so the next deploy there applies it again. No other environment changed.`
+    : marksRolledBack
+      ? `${migration} is rolled back on ${env}: ${manual ? 'the manual revert checked' : changes > 0 ? `${changes} statement(s) of down.sql run` : 'nothing of it was in the database'}, ${left}, and _prisma_migrations marks it rolled back.`
+      : `The revert ${how.resolve.migration} is finished on ${env}: ${changes} statement(s) run, nothing of ${migration} is left, and it is marked applied.`;
   const present = plan.parts.filter((p) => p.present).map((p) => p.label);
   const revertOf = how.event === 'rolled-forward' ? { revert: how.resolve.migration } : {};
   const ran = toRun.map((s) => s.index);
@@ -188,8 +228,23 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
           },
         ]
       : []),
+    ...(how.restore && !how.restore.manual
+      ? [
+          {
+            kind: 'run-sql' as const,
+            file: how.restore.file,
+            statements: how.restore.statements.map((sql, k) => ({ index: k + 1, sql, concurrent: false })),
+            ...f.timeouts,
+          },
+        ]
+      : []),
+    ...(how.restore
+      ? [{ kind: 'check-restored' as const, backup: how.restore.dir, items: how.restore.items }]
+      : []),
     removedCheck(how.migrationSql.statements, manual ? 'the manual revert' : downRel, how.resolve.migration),
-    { kind: 'prisma-resolve', action: how.resolve.action, migration: how.resolve.migration },
+    how.resolve.action === 'rolled-back-here'
+      ? { kind: 'mark-rolled-back', migrations: [how.resolve.migration, ...how.resolve.also] }
+      : { kind: 'prisma-resolve', action: how.resolve.action, migration: how.resolve.migration },
   ];
   return {
     ...base,
@@ -202,9 +257,21 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
     plan: [
       ...confirmStep(
         f,
-        marksRolledBack
-          ? `Revert ${migration} and mark it rolled back`
-          : `Finish the revert ${how.resolve.migration} and mark it applied`,
+        here
+          ? `Roll back ${migration} on ${env} only (down.sql here; the next deploy here applies it again)`
+          : marksRolledBack
+            ? `Revert ${migration} and mark it rolled back`
+            : `Finish the revert ${how.resolve.migration} and mark it applied`,
+        rollbackSummary({
+          provider: f.provider,
+          env,
+          sql:
+            toRun.length > 0 ? [{ migration: downRel, sql: toRun.map((s) => `${s.sql};`).join('\n') }] : [],
+          rowCounts: f.rowCounts.filter((c) => toRun.some((s) => c.statement.includes(s.sql.trim()))),
+          scope: here ? 'here' : how.kind === 'finish-revert' ? 'everywhere' : 'failed',
+          others: f.others,
+          lint: manual ? null : (f.downLint ?? null),
+        }),
       ),
       ...backupStep(
         f.backup,
@@ -216,7 +283,11 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
         action: how.kind,
         intent: { ...revertOf, run: ran, present },
         actions,
-        confirm: { migration: how.resolve.migration, expect: marksRolledBack ? 'rolled-back' : 'applied' },
+        confirm: {
+          migration: how.resolve.migration,
+          ...(how.resolve.action === 'rolled-back-here' ? { also: how.resolve.also } : {}),
+          expect: marksRolledBack ? 'rolled-back' : 'applied',
+        },
         outcome: how.event,
         details: {
           action: how.kind,
@@ -224,6 +295,7 @@ export function planInPlace(f: RollbackFacts, base: RollbackBase, how: InPlace):
           reverted: present,
           unchecked: plan.unchecked.map((u) => u.statement),
           ...revertOf,
+          ...(here ? { scope: 'here' } : {}),
         },
         label: `rollback on ${env}`,
       },

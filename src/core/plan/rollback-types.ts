@@ -1,6 +1,7 @@
 import type { SqlStatement } from '../sql/statement.js';
 import type { Provider } from '../target.js';
-import type { EnvFacts, LintSummary, PlanBase, Step } from './types.js';
+import type { RowCount } from './confirm-summary.js';
+import type { EnvFacts, LintSummary, PlanBase, RestoredItem, Step } from './types.js';
 
 /**
  * What rollback's plans decide from (core/plan/rollback.ts, rollback-in-place.ts,
@@ -16,7 +17,16 @@ export type RollbackFound =
  * - roll-forward: new migration `<ts>_revert_<slug>` from down.sql, `migrate deploy`
  * - finish-revert: the revert migration failed part way: run its missing parts, `resolve --applied` it
  */
-export type RollbackAction = 'none' | 'revert' | 'manual' | 'roll-forward' | 'finish-revert';
+export type RollbackAction =
+  'none' | 'revert' | 'revert-here' | 'restore' | 'manual' | 'roll-forward' | 'finish-revert';
+
+/**
+ * What a rollback of an applied hotfix reaches. Prisma's history is one line for every
+ * environment: `here` undoes it in this environment only (down.sql, then its row marked rolled
+ * back, so its next deploy applies it again); `everywhere` is the revert migration that every
+ * environment runs on its next deploy.
+ */
+export type RollbackScope = 'here' | 'everywhere';
 
 export interface AnalyzedSql {
   /** Relative to the project root, for messages. */
@@ -25,7 +35,7 @@ export interface AnalyzedSql {
   statements: SqlStatement[];
 }
 
-export type DownFacts = AnalyzedSql | { path: string; missing: 'file' | 'template' };
+export type DownFacts = AnalyzedSql | { path: string; missing: 'file' | 'template' | 'empty' };
 
 export interface PartFacts {
   migration: string;
@@ -42,6 +52,19 @@ export interface RollbackFacts extends EnvFacts {
   timeouts: { lockTimeout: string; statementTimeout: string };
   /** --backup: save what the revert drops or rewrites before it runs. */
   backup: boolean;
+  /**
+   * --restore: the backup `deploy --backup` took in this environment (its restore.sql split in
+   * statements), to put back; with --manual, only checked (a restore done by hand).
+   */
+  restore:
+    | {
+        backup: { dir: string; restoreFile: string; statements: string[]; items: RestoredItem[] } | undefined;
+      }
+    | undefined;
+  /** --here / --everywhere (asked at a terminal); undefined: not said. */
+  scope: RollbackScope | undefined;
+  /** The other configured environments and where the hotfix stands there (ledger and config). */
+  others: { name: string; state: string; protected?: boolean | undefined }[];
   /** The branch checked out now (a new revert migration is committed on the hotfix branch). */
   currentBranch: string | undefined;
   /** Each migration of the hotfix (the first, then its parts), with its own down.sql. */
@@ -58,6 +81,10 @@ export interface RollbackFacts extends EnvFacts {
     | undefined;
   /** Lint of the revert migration that would run (existing or new). */
   revertLint: LintSummary | undefined;
+  /** Lint of the hotfix's down.sql files, each as the reverse of its migration.sql. */
+  downLint: LintSummary | undefined;
+  /** The rows each DELETE/UPDATE of the SQL that may run would touch now (protected environments). */
+  rowCounts: RowCount[];
   /** Whether each object the SQL touches exists now, by objectKey. */
   catalog: ReadonlyMap<string, boolean>;
 }
@@ -66,6 +93,8 @@ export interface RollbackPlan extends PlanBase {
   command: 'rollback';
   found: RollbackFound;
   action: RollbackAction;
+  /** For an applied hotfix: which environments the rollback reaches. */
+  scope: RollbackScope | null;
   /** Nothing to undo: never applied there, or already rolled back / forward. */
   alreadyDone: boolean;
   /** What the run would do (a dry run prints it); `done` is what it says once it did. */

@@ -3,6 +3,7 @@ import { withRolledBack } from '../migration-state.js';
 import { commitStep, knownState } from './common.js';
 import { planInPlace } from './rollback-in-place.js';
 import { planRollForward } from './roll-forward.js';
+import { planHere, planRestore } from './rollback-here.js';
 import { appliedSql, type RollbackBase, type RollbackFacts, type RollbackPlan } from './rollback-types.js';
 import type { Step } from './types.js';
 
@@ -30,6 +31,7 @@ export function planRollback(f: RollbackFacts): RollbackPlan {
   const env = f.env.name;
   const current = f.db.stateOf(migration);
   const known = knownState(f);
+  if (f.restore) restorable(f, current);
   const base = emptyBase(f);
   const record = (type: 'rolled-back' | 'rolled-forward', found: string, details = {}): Step[] => [
     {
@@ -79,6 +81,7 @@ export function planRollback(f: RollbackFacts): RollbackPlan {
 
   // Applied: Prisma cannot un-apply it; roll forward with a revert migration.
   const revert = f.revert;
+  if (f.restore) return planRestore(f, base, revert !== undefined);
   const revertState = revert ? f.db.stateOf(revert.migration) : 'absent';
   if (revert && revertState === 'applied') {
     const summary = `${migration} is already rolled forward on ${env} by ${revert.migration}: nothing to do.`;
@@ -123,7 +126,52 @@ export function planRollback(f: RollbackFacts): RollbackPlan {
       },
     );
   }
-  return planRollForward(f, { ...base, found: 'applied', action: 'roll-forward' });
+  // An existing revert migration is a decision already made for every environment.
+  const scope = f.scope ?? (revert ? 'everywhere' : undefined);
+  if (!scope) {
+    throw usageError(
+      'ROLLBACK_SCOPE_NEEDED',
+      `${migration} is applied on ${env}. Prisma's history is one line for every environment, so say how far the rollback reaches: --here (${env} only: down.sql runs here and ${env}'s row is marked rolled back; its next deploy applies it again) or --everywhere (a revert migration that every environment runs on its next deploy).`,
+      {
+        hint: `hotfix rollback ${name} --env ${env} --here, or hotfix rollback ${name} --env ${env} --everywhere`,
+      },
+    );
+  }
+  if (scope === 'here') {
+    if (revert) {
+      throw usageError(
+        'ROLLBACK_DECIDED_EVERYWHERE',
+        `${migration} already has a revert migration (${revert.migration}): it was rolled back for every environment, and ${env}'s next deploy applies the revert.`,
+        { hint: `Apply it here now: hotfix rollback ${name} --env ${env} --everywhere` },
+      );
+    }
+    return planHere(f, { ...base, found: 'applied', action: 'revert-here', scope: 'here' });
+  }
+  return planRollForward(f, { ...base, found: 'applied', action: 'roll-forward', scope: 'everywhere' });
+}
+
+/** --restore is for an applied data fix whose backup is on record, on PostgreSQL. */
+function restorable(f: RollbackFacts, current: string): void {
+  const { name, migration } = f.hotfix;
+  const env = f.env.name;
+  if (f.provider === 'sqlite') {
+    throw usageError(
+      'RESTORE_UNSUPPORTED',
+      `--restore puts rows back on PostgreSQL; on SQLite the backup is a copy of the whole database file.`,
+      {
+        hint: `Stop the app, copy the file back (the restore command deploy printed, also in .hotfix/${name}.json), then: hotfix rollback ${name} --env ${env} --here`,
+      },
+    );
+  }
+  if (current !== 'applied') {
+    throw usageError(
+      'RESTORE_NOT_APPLIED',
+      `${migration} is ${current === 'absent' ? 'not applied' : current} on ${env}: there is nothing to restore after.`,
+      {
+        hint: `See where it stands: hotfix status ${name}`,
+      },
+    );
+  }
 }
 
 function planFailedPart(f: RollbackFacts, index: number): RollbackPlan {
@@ -164,6 +212,7 @@ function emptyBase(f: RollbackFacts): RollbackBase {
     migration: f.hotfix.migration,
     found: 'absent',
     action: 'none',
+    scope: null,
     alreadyDone: false,
     summary: '',
     done: '',

@@ -78,9 +78,9 @@ export function safeForm(
       flush();
       parts.push({
         sql: `${lead.trimStart()}${text};\n`,
-        // Dropping an index is brief (no scan); CONCURRENTLY here would need yet another folder.
+        // The safe form both ways: alone in this part's down.sql, the drop needs no table lock.
         down: ix.idxname
-          ? `DROP INDEX IF EXISTS ${ix.relation?.schemaname ? `${qi(ix.relation.schemaname)}.` : ''}${qi(ix.idxname)};\n`
+          ? `DROP INDEX CONCURRENTLY IF EXISTS ${ix.relation?.schemaname ? `${qi(ix.relation.schemaname)}.` : ''}${qi(ix.idxname)};\n`
           : undefined,
         why: 'CREATE INDEX CONCURRENTLY cannot run in a transaction: it is alone in this migration, which Prisma then runs outside one.',
       });

@@ -128,8 +128,17 @@ function distributeDown(files: MigrationFiles, parts: string[]): (string | undef
     out[k] = `${out[k] ?? ''}${text}\n`;
   }
   if (out[0] === undefined) out[0] = files.down;
-  return out;
+  // An index built CONCURRENTLY in a part of its own is dropped the same way: alone in that
+  // part's down.sql, DROP INDEX CONCURRENTLY takes no lock that blocks writes.
+  return out.map((down, k) =>
+    k > 0 && down && concurrentOnly(parts[k]!) && scanSql(down, 'postgresql').statements.length === 1
+      ? down.replace(/\bDROP(\s+)INDEX\b(?!\s+CONCURRENTLY)/i, 'DROP$1INDEX CONCURRENTLY')
+      : down,
+  );
 }
+
+/** The part is one CREATE INDEX CONCURRENTLY (what safeForm makes of an index). */
+const concurrentOnly = (sql: string) => /\bCREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b/i.test(sql);
 
 /**
  * What cannot be made safe mechanically stops start before anything is written: each error

@@ -37,6 +37,16 @@ export type Action =
   | { kind: 'prisma-resolve'; action: 'applied' | 'rolled-back'; migration: string }
   | { kind: 'run-sql'; file: string; statements: SqlStep[]; lockTimeout: string; statementTimeout: string }
   /**
+   * Mark finished migrations rolled back in this environment's `_prisma_migrations` (a rollback
+   * here only: Prisma's resolve refuses a finished row, P3012); its next deploy runs them again.
+   */
+  | { kind: 'mark-rolled-back'; migrations: string[] }
+  /**
+   * The rows a backup holds are back, each as it was (counted in the database; no value leaves
+   * it): after `rollback --restore` ran restore.sql, or a restore done by hand (--manual).
+   */
+  | { kind: 'check-restored'; backup: string; items: RestoredItem[] }
+  /**
    * Re-read the catalog: no part of `migration` may be left. Before marking (a revert in place),
    * a leftover fails the step and nothing is marked; after applying (a roll forward), the revert
    * has run and the leftover is recorded and reported.
@@ -48,6 +58,16 @@ export type Action =
       parts: RemovedPart[];
       afterApplying?: boolean;
     };
+
+/** What a backup saved of one table: its rows (or a column of them) in a JSON file. */
+export interface RestoredItem {
+  table: string;
+  /** The column an UPDATE rewrote (restored by key); null: whole rows. */
+  column: string | null;
+  rows: number;
+  /** The JSON file, relative to the project root. */
+  file: string;
+}
 
 /** A part of a migration that a revert must remove (or put back), and its state before it. */
 export interface RemovedPart {

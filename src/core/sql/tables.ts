@@ -1,20 +1,24 @@
-import { isParserLoaded, parsePg } from './parser.js';
+import type { Provider } from '../target.js';
+import { parsePg } from './parser.js';
 
 /**
  * The tables a migration names, without schema (as pg_class.relname): shown before a protected
  * deploy, and asked about when a lock timed out. PostgreSQL's parser gives them (RangeVars and
- * DROP TABLE's names; DO and function bodies, strings to it, by keywords); SQL it cannot parse
- * (another dialect, or the parser not loaded) falls back to the keywords before a table's name.
+ * DROP TABLE's names; DO and function bodies, strings to it, by keywords), so the caller loads
+ * it first (loadParser); SQL it cannot parse and other dialects fall back to the keywords before
+ * a table's name. The answer depends on the provider only, never on what was loaded before.
  */
-export function tablesOf(sql: string): string[] {
-  if (isParserLoaded()) {
-    try {
-      return fromTree(parsePg(sql));
-    } catch {
-      // not PostgreSQL's syntax: the keyword scan below
-    }
+export function tablesOf(sql: string, provider: Provider): string[] {
+  if (provider !== 'postgresql') return tablesByKeywords(sql);
+  let tree;
+  try {
+    tree = parsePg(sql);
+  } catch (error) {
+    // The parser not loaded is a bug of the caller; a syntax error is SQL it cannot read.
+    if ((error as { code?: string }).code === 'LINT_PARSER_NOT_LOADED') throw error;
+    return tablesByKeywords(sql);
   }
-  return tablesByKeywords(sql);
+  return fromTree(tree);
 }
 
 type Stmts = { stmts?: { stmt?: unknown }[] };

@@ -38,6 +38,8 @@ export interface EnvFacts {
     state: EnvStatus | undefined;
     /** The `<ts>_revert_<slug>` migration hotfix rollback rolled forward with, if any. */
     revert?: string | undefined;
+    /** A rollback decided for every environment (rollback --everywhere) is on record. */
+    everywhere?: boolean | undefined;
   }[];
 }
 
@@ -140,17 +142,37 @@ export function checkEnvironment(facts: EnvFacts): EnvCheck {
     const reverts = revertOf.get(name);
     if (reverts) {
       out.push(
-        finding('MIGRATION_PENDING', {
-          env,
-          migration: name,
-          hotfix: reverts.name,
-          message: `${name}, the roll-forward of hotfix ${reverts.name}, is not applied on ${env}.`,
-          fix: `If ${env} should be rolled back too: hotfix rollback ${reverts.name} --env ${env}`,
-        }),
+        reverts.everywhere
+          ? finding('ROLLBACK_IN_PROGRESS', {
+              env,
+              migration: name,
+              hotfix: reverts.name,
+              message: `Hotfix ${reverts.name} was rolled back for every environment, and ${env} has not run its revert ${name} yet: its next deploy does.`,
+              fix: `Deploy the revert here now: hotfix rollback ${reverts.name} --env ${env} --everywhere`,
+            })
+          : finding('REVERT_UNDECIDED', {
+              env,
+              migration: name,
+              hotfix: reverts.name,
+              message: `${name}, a revert of hotfix ${reverts.name}, is pending on ${env}, and no rollback for every environment is on record: the next deploy here would roll ${reverts.name} back unannounced.`,
+              fix: `If every environment should lose it: hotfix rollback ${reverts.name} --env ${env} --everywhere. If not, take ${name} out of this branch (git rm -r ${facts.migrationsRel}/${name}) and roll back where needed with --here.`,
+            }),
       );
       continue;
     }
     const hotfix = hotfixOf.get(name);
+    if (hotfix?.state?.state === 'rolled-back' && hotfix.state.lastEvent.details?.scope === 'here') {
+      out.push(
+        finding('ROLLED_BACK_HERE', {
+          env,
+          migration: name,
+          hotfix: hotfix.name,
+          message: `Hotfix ${hotfix.name} is rolled back on ${env} only: the next deploy there applies it again (every other environment keeps it).`,
+          fix: `Deploy it again when ready: hotfix deploy ${hotfix.name} --env ${env}; or undo it everywhere: hotfix rollback ${hotfix.name} --env <env> --everywhere`,
+        }),
+      );
+      continue;
+    }
     if (hotfix?.state?.state === 'rolled-back') {
       out.push(
         finding('MIGRATION_PENDING', {
@@ -237,6 +259,16 @@ function ledgerAgreement(
       mismatch(
         `Find out what changed the database (restored backup? a manual resolve?): hotfix status ${hotfix.name}; then record the truth with hotfix deploy|resolve ${hotfix.name} --env ${env}`,
       ),
+    ];
+  }
+  if ((said === 'deployed' || said === 'resolved') && hotfix.revert && revertDb === 'applied') {
+    // Rolled back everywhere: a routine deploy here applied the revert. The database is right.
+    return [
+      finding('LEDGER_BEHIND', {
+        ...at,
+        message: `${hotfix.name} on ${env}: ${record}, and _prisma_migrations shows its revert ${hotfix.revert} applied since (a deploy after the rollback everywhere).`,
+        fix: `Record it: hotfix rollback ${hotfix.name} --env ${env} --everywhere`,
+      }),
     ];
   }
   if (said === 'rolled-forward' && hotfix.revert && revertDb !== 'applied') {

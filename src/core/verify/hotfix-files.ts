@@ -1,6 +1,6 @@
 import { checksumMatches, sha256Hex } from '../checksum.js';
 import type { LedgerFile } from '../ledger.js';
-import { isDownTemplate, isMigrationTemplate } from '../templates.js';
+import { downKind, isDownTemplate, isMigrationTemplate } from '../templates.js';
 import type { Provider } from '../target.js';
 import { isVerifyTemplate, notReadOnly, verifyQueries } from '../verify-sql.js';
 import { finding, type VerifyFinding } from './findings.js';
@@ -25,6 +25,24 @@ export interface HotfixFacts {
   rolledBackEverywhere?: boolean;
   /** The roll-forward's revert migration, with the checksum hotfix rollback recorded for it. */
   revert?: { migration: string; checksum: string | undefined; sql: string | undefined } | undefined;
+  /** Deployed without a down.sql on record: what the ledger says the way back is. */
+  downWaived?: string | undefined;
+}
+
+/** What the ledger records instead of a down.sql: a backup taken, or a deploy without one and why. */
+export function downWaiverOf(file: LedgerFile): string | undefined {
+  const backup = file.events.findLast((e) => e.type === 'backed-up' && e.outcome === 'ok');
+  if (backup)
+    return `the backup ${typeof backup.details?.dir === 'string' ? backup.details.dir : ''} (hotfix rollback --restore)`.replace(
+      '  ',
+      ' ',
+    );
+  const skipped = file.events.findLast(
+    (e) => e.type === 'intent' && typeof e.details?.noRollbackPlan === 'string',
+  );
+  return skipped
+    ? `none, deployed with --no-rollback-plan (${skipped.reason ?? 'no reason given'})`
+    : undefined;
 }
 
 /**
@@ -89,12 +107,28 @@ export function checkHotfixFiles(h: HotfixFacts): VerifyFinding[] {
       }),
     );
   }
-  if (h.down === undefined) {
+  if (h.downWaived && downKind(h.down) !== 'filled') {
+    // Deployed without one on record: the way back is the backup, or none, said with a reason.
+    out.push(
+      finding('HOTFIX_DOWN_WAIVED', {
+        ...at,
+        message: `Hotfix ${h.name}: no down.sql to run, and the ledger records the way back: ${h.downWaived}.`,
+      }),
+    );
+  } else if (h.down === undefined) {
     out.push(
       finding('HOTFIX_DOWN_MISSING', {
         ...at,
         message: `Hotfix ${h.name}: ${h.where}/down.sql does not exist, so it cannot be rolled back.`,
         fix: `Write the reverse SQL in ${h.dir}/down.sql and commit it.`,
+      }),
+    );
+  } else if (downKind(h.down) === 'empty') {
+    out.push(
+      finding('HOTFIX_DOWN_EMPTY', {
+        ...at,
+        message: `Hotfix ${h.name}: ${h.where}/down.sql holds only comments: no SQL, so no way back.`,
+        fix: `Write the reverse SQL in ${h.dir}/down.sql and commit it (for a data fix: where the rows are kept, and deploy with --backup).`,
       }),
     );
   } else if (isDownTemplate(h.down)) {
@@ -186,6 +220,12 @@ export function migrationSource(file: LedgerFile): string | undefined {
 }
 
 /** The revert migration `hotfix rollback` rolled forward with, and the checksum it recorded. */
+/** The hotfix was rolled back for every environment (a roll forward that recorded the decision). */
+export const rolledBackEverywhere = (file: LedgerFile): boolean =>
+  file.events.some(
+    (e) => (e.type === 'rolled-forward' || e.type === 'intent') && e.details?.scope === 'everywhere',
+  );
+
 export function revertOf(file: LedgerFile): { migration: string; checksum: string | undefined } | undefined {
   const event = file.events
     .filter((e) => e.type === 'rolled-forward' && typeof e.details?.revert === 'string')

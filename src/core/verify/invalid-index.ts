@@ -16,7 +16,13 @@ export interface InvalidIndexFact {
 export function invalidIndexFindings(
   env: string,
   indexes: readonly InvalidIndexFact[],
-  migrations: readonly { name: string; sql: string; hotfix?: string | undefined }[],
+  /** `ran`: it has a row here that rollback can act on (applied or failed); false: none. */
+  migrations: readonly {
+    name: string;
+    sql: string;
+    hotfix?: string | undefined;
+    ran?: boolean | undefined;
+  }[],
 ): VerifyFinding[] {
   return indexes.map((ix) => {
     const mentions = new RegExp(
@@ -25,9 +31,13 @@ export function invalidIndexFindings(
     );
     const by = migrations.find((m) => mentions.test(m.sql));
     const drop = `DROP INDEX CONCURRENTLY ${qi(ix.schema)}.${qi(ix.name)};`;
-    const again = by?.hotfix
-      ? `hotfix rollback ${by.hotfix} --env ${env} (it drops it and settles the migration), then deploy again`
-      : `${drop} then create it again with CREATE INDEX CONCURRENTLY`;
+    // Where the migration never ran (made by hand), rollback has nothing to undo: the DROP does.
+    const again =
+      by?.hotfix && by.ran !== false
+        ? `hotfix rollback ${by.hotfix} --env ${env} (it drops it and settles the migration), then deploy again`
+        : by?.hotfix
+          ? `${drop} (made by hand: ${by.name} never ran on ${env}, so hotfix rollback has nothing to undo there), then hotfix deploy ${by.hotfix} --env ${env}`
+          : `${drop} then create it again with CREATE INDEX CONCURRENTLY`;
     return finding('INVALID_INDEX', {
       env,
       migration: by?.name ?? null,

@@ -3,9 +3,11 @@
 // rows as the real one does, and fails where a test says so. Decisions are tested on these; what
 // a real server or the real CLI does is tested end to end (test/e2e, test/faults).
 import path from 'node:path';
+import type { Blocker, TimeoutSetting, WritePreflight } from '../../../src/adapters/db-preflight.js';
 import type { CountedRows, DbReader } from '../../../src/adapters/db-reader.js';
 import type { WriteOutcome, WriteStep } from '../../../src/adapters/db-writer.js';
 import type { Prisma, PrismaRunResult } from '../../../src/adapters/prisma.js';
+import type { BackupItem } from '../../../src/core/backup.js';
 import { sha256Hex } from '../../../src/core/checksum.js';
 import { connectError } from '../../../src/core/connect-cause.js';
 import type { MigrationRow } from '../../../src/core/migration-state.js';
@@ -34,6 +36,14 @@ export class FakeDatabase {
   readonly verify = new Map<string, Omit<CountedRows, 'columns' | 'sample'>>();
   /** A count query's answer (the rows a DELETE would touch). */
   count = 0;
+  /** How many of a backup's rows a restore check finds back as saved (undefined: all of them). */
+  restoredFound: number | undefined;
+  /** Why this role cannot write here (a read-only role); undefined: it can. */
+  readOnly: string | undefined;
+  /** Sessions in the way of a migration, as the preflight names them. */
+  blockers: Blocker[] = [];
+  /** Timeouts a fresh session of this role gets. */
+  timeouts: TimeoutSetting[] = [];
   /** Prisma's migration lock is held by another session. */
   lockHolder: string | undefined;
   /** Connections fail (the server is down). */
@@ -109,8 +119,14 @@ export class FakeDatabases implements Databases {
       migrations: () => Promise.resolve(db.rows?.map((r) => ({ ...r }))),
       migrateLockHolder: () => Promise.resolve(db.lockHolder),
       lockHolders: () => Promise.resolve(db.lockHolder ? [db.lockHolder] : []),
-      query: <T>(sql: string) => {
+      query: <T>(sql: string, params: unknown[] = []) => {
         if (/pg_index/.test(sql) && /indisvalid/.test(sql)) return Promise.resolve(db.invalidIndexes as T[]);
+        if (/json_populate_recordset/.test(sql)) {
+          // rollback --restore's check: the saved rows, and how many are back as saved.
+          const expected = (JSON.parse(typeof params[0] === 'string' ? params[0] : '[]') as unknown[]).length;
+          return Promise.resolve([{ expected, found: db.restoredFound ?? expected }] as T[]);
+        }
+        if (/indisprimary/.test(sql)) return Promise.resolve([{ name: 'id' }] as T[]);
         if (/count\(\*\)/i.test(sql)) return Promise.resolve([{ n: db.count }] as T[]);
         return Promise.resolve([] as T[]); // BEGIN, SET LOCAL, ROLLBACK
       },
@@ -148,6 +164,20 @@ export class FakeDatabases implements Databases {
     return new Map(objects.map((o) => [objectKey(o), found.get(objectKey(o)) ?? false]));
   };
 
+  preflight = (target: Target): Promise<WritePreflight> => {
+    const db = this.reachable(target);
+    return Promise.resolve({ readOnly: db.readOnly, timeouts: db.timeouts, blockers: db.blockers });
+  };
+
+  markRolledBack = (target: Target, migrations: readonly string[]): Promise<WriteOutcome> => {
+    const db = this.reachable(target);
+    for (const name of migrations) {
+      const row = db.latest(name);
+      if (row?.finishedAt && !row.rolledBackAt) row.rolledBackAt = new Date().toISOString();
+    }
+    return Promise.resolve({ ok: true, committed: [0] });
+  };
+
   terminateOwnSessions = () => Promise.resolve();
 
   readCatalog = (target: Target, queries: readonly CatalogQuery[]): Promise<Map<string, CatalogFact>> => {
@@ -157,9 +187,28 @@ export class FakeDatabases implements Databases {
     );
   };
 
-  backup = (target: Target, _items: unknown, dir: string) => {
+  /** Where backups are written (the project's files); set by fakeProject. */
+  files: MemoryFiles | undefined;
+
+  /** --backup: one saved row per item (`{"id": 1}`) and a restore.sql that inserts it back. */
+  backup = async (target: Target, items: readonly BackupItem[], dir: string) => {
     this.backups.push({ url: this.of(target).url, dir });
-    return Promise.resolve({ dir, items: [], restoreFile: path.join(dir, 'restore.sql') });
+    const saved = items.map((item, k) => ({
+      statement: item.statement,
+      table: item.table,
+      column: item.column ?? null,
+      rows: 1,
+      file: `${k + 1}-${item.table}.json`,
+    }));
+    // As the real one: the backups folder ignores itself in git.
+    await this.files?.write(path.join(path.dirname(path.dirname(dir)), '.gitignore'), '*\n');
+    for (const s of saved) await this.files?.write(path.join(dir, s.file), '[{"id":1}]');
+    const restore = saved.map(
+      (s) =>
+        `INSERT INTO "${s.table}" SELECT * FROM json_populate_recordset(NULL::"${s.table}", '[{"id":1}]');`,
+    );
+    await this.files?.write(path.join(dir, 'restore.sql'), `${restore.join('\n')}\n`);
+    return { dir, items: saved, restoreFile: path.join(dir, 'restore.sql') };
   };
 }
 
@@ -178,14 +227,17 @@ const result = (outcome: PrismaOutcome, exitCode = outcome.kind === 'ok' ? 0 : 1
  * files) in order, resolve marks rows, diff says what a test set (`diff`). Each call is logged.
  */
 export class FakePrisma implements Prisma {
+  /** What the project's prisma package says (a test may make it a 6.x). */
   version = '7.10.1';
-  major = 7 as const;
+  major: Prisma['major'] = 7;
   via = 'node_modules/.bin/prisma (fake)';
   readonly calls: string[] = [];
   /** migrate diff's answer: exit code 0 (no difference), 2 with SQL, or 1 with an error. */
   diff: { exitCode: 0 | 1 | 2; stdout?: string; stderr?: string } = { exitCode: 0 };
   /** The next deploy or resolve answers this instead (and changes nothing). */
   failNext: PrismaOutcome | undefined;
+  /** The next deploy or resolve does its work, then answers this (it wrote, then failed). */
+  failAfterWrite: PrismaOutcome | undefined;
 
   constructor(
     private readonly files: MemoryFiles,
@@ -217,9 +269,15 @@ export class FakePrisma implements Prisma {
         code: 'P1002',
         message: 'P1002: timed out on the migration lock',
       });
-    if (command.kind === 'deploy') return this.deploy(db);
-    if (command.kind === 'resolve') return this.resolve(db, command.action, command.migration);
-    return result({ kind: 'ok' });
+    const done =
+      command.kind === 'deploy'
+        ? await this.deploy(db)
+        : command.kind === 'resolve'
+          ? await this.resolve(db, command.action, command.migration)
+          : result({ kind: 'ok' });
+    const after = this.failAfterWrite;
+    this.failAfterWrite = undefined;
+    return after ? result(after) : done;
   };
 
   private async folders(): Promise<string[]> {

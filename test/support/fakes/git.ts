@@ -112,12 +112,29 @@ export class MemoryGit implements Git {
     return paths.some((p) => p === rel || rel.startsWith(`${p.replace(/\/$/, '')}/`) || p === '.');
   }
 
-  /** Replaces the tracked files of the working tree with `tree`'s (untracked files stay). */
+  /**
+   * Replaces the tracked files of the working tree with `tree`'s (untracked files stay); as git
+   * does, a folder left empty by a removed file goes too.
+   */
   private switchTo(tree: Tree): void {
     for (const rel of this.headTree().keys())
-      if (!tree.has(rel)) this.files.files.delete(path.join(this.root, rel));
+      if (!tree.has(rel)) {
+        this.files.files.delete(path.join(this.root, rel));
+        this.pruneEmpty(path.dirname(path.join(this.root, rel)));
+      }
     for (const [rel, text] of tree) this.files.put(path.join(this.root, rel), text);
     this.index = new Map(tree);
+  }
+
+  private pruneEmpty(dir: string): void {
+    for (let d = dir; d.startsWith(`${this.root}/`); d = path.dirname(d)) {
+      const inside = `${d}/`;
+      const used =
+        [...this.files.files.keys()].some((f) => f.startsWith(inside)) ||
+        [...this.files.dirs].some((x) => x.startsWith(inside));
+      if (used) return;
+      this.files.dirs.delete(d);
+    }
   }
 
   currentBranch = () => Promise.resolve('branch' in this.head_ ? this.head_.branch : undefined);
@@ -144,6 +161,11 @@ export class MemoryGit implements Git {
     this.head_ = { branch };
     return Promise.resolve();
   };
+
+  /** git checkout --detach: HEAD on the same commit, on no branch. */
+  detach(): void {
+    this.head_ = { detached: this.headCommit()! };
+  }
 
   checkout = async (branch: string) => {
     const id = this.branches.get(branch);
@@ -301,6 +323,10 @@ export class MemoryGit implements Git {
   };
 
   mergeInProgress = () => Promise.resolve(this.mergeHead !== undefined);
+  /** Set by a test: a rebase or cherry-pick a person has under way. */
+  operation: 'rebase' | 'cherry-pick' | 'revert' | undefined;
+  inProgress = () => Promise.resolve(this.mergeHead !== undefined ? ('merge' as const) : this.operation);
+  identity = () => Promise.resolve(this.email ? `On Call <${this.email}> 1765101600 +0000` : undefined);
 
   tag = (name: string) => {
     if (this.tags.has(name)) return Promise.reject(gitFailed('tag', `fatal: tag '${name}' already exists`));

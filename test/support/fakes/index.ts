@@ -15,6 +15,7 @@ import { MemoryGit } from './git.js';
 export { FakeDatabase, FakeDatabases, FakePrisma } from './db.js';
 export { MemoryFiles } from './files.js';
 export { MemoryGit } from './git.js';
+export { AS_IS, events, leaveIntent, rowStates, snapshot, startWithSql } from './scene.js';
 
 export const ROOT = '/repo';
 export const MIGRATIONS = `${ROOT}/prisma/migrations`;
@@ -51,6 +52,10 @@ export interface RunResult {
 }
 
 export interface FakeProject {
+  /** The repository's root (ROOT). */
+  root: string;
+  /** The project's folder: the root, or a folder of it with `sub`. */
+  dir: string;
   files: MemoryFiles;
   git: MemoryGit;
   dbs: FakeDatabases;
@@ -63,13 +68,19 @@ export interface FakeProject {
   locks: Set<string>;
   /** Answers to the [y/N] prompt, in order; undefined: no terminal (CI). */
   answers: boolean[] | undefined;
+  /** Answers to a choice (rollback's scope), in order; undefined: no terminal. */
+  choices: string[] | undefined;
   /** The questions asked. */
   asked: string[];
+  /** What --wait-for-locks slept, in ms (the fake sleep returns at once). */
+  slept: number[];
+  /** Runs at each sleep: a test clears what was in the way after so many looks. */
+  onSleep: (() => void) | undefined;
   /** Runs `hotfix <argv>` in-process. */
   run(argv: string[], env?: Record<string, string | undefined>): Promise<RunResult>;
   /** The working tree's ledger of a hotfix. */
   ledger(name: string): LedgerFile;
-  /** Writes a file of the project (relative to the root). */
+  /** Writes a file of the project (relative to its folder). */
   write(rel: string, text: string): void;
   read(rel: string): string | undefined;
 }
@@ -79,10 +90,13 @@ export interface FakeOptions {
   files?: Record<string, string>;
   /** hotfix.config.json; null: none. */
   config?: object | null;
+  /** The project in this folder of the repository (a monorepo), not at its root. */
+  sub?: string;
 }
 
 export function fakeProject(options: FakeOptions = {}): FakeProject {
   const files = new MemoryFiles();
+  const dir = options.sub ? path.join(ROOT, options.sub) : ROOT;
   const config =
     options.config === undefined
       ? {
@@ -92,7 +106,7 @@ export function fakeProject(options: FakeOptions = {}): FakeProject {
           },
         }
       : options.config;
-  files.seed(ROOT, {
+  files.seed(dir, {
     'package.json': `${JSON.stringify({ name: 'app', version: '1.4.0' }, null, 2)}\n`,
     'prisma/schema.prisma': SCHEMA,
     'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n',
@@ -104,10 +118,11 @@ export function fakeProject(options: FakeOptions = {}): FakeProject {
   git.commitAll('init');
   git.branches.set('develop', git.branches.get('main')!);
   const dbs = new FakeDatabases();
+  dbs.files = files;
   const prod = dbs.add(PROD_URL);
   const staging = dbs.add(STAGING_URL);
   for (const db of [prod, staging]) db.row(INIT, INIT_SQL);
-  const prisma = new FakePrisma(files, dbs, MIGRATIONS);
+  const prisma = new FakePrisma(files, dbs, path.join(dir, 'prisma', 'migrations'));
   const locks = new Set<string>();
   const lock = (file: string, label: string, _options: LockOptions): Promise<Lock> => {
     if (locks.has(file))
@@ -137,6 +152,8 @@ export function fakeProject(options: FakeOptions = {}): FakeProject {
   };
   let tick = 0;
   const project: FakeProject = {
+    root: ROOT,
+    dir,
     files,
     git,
     dbs,
@@ -147,7 +164,10 @@ export function fakeProject(options: FakeOptions = {}): FakeProject {
     env,
     locks,
     answers: undefined,
+    choices: undefined,
     asked: [],
+    slept: [],
+    onSleep: undefined,
     run: async (argv, extraEnv = {}) => {
       let stdout = '';
       let stderr = '';
@@ -156,15 +176,26 @@ export function fakeProject(options: FakeOptions = {}): FakeProject {
         stdout: { write: (t: string) => (stdout += t) },
         stderr: { write: (t: string) => (stderr += t) },
         env: { ...env, ...extraEnv },
-        cwd: ROOT,
+        cwd: dir,
         version: '0.0.0-test',
         ports,
         // Each run a minute after the last: migration folders and events get distinct times.
         now: () => new Date(Date.UTC(2026, 11, 7, 10, tick++)),
+        sleep: (ms) => {
+          project.slept.push(ms);
+          project.onSleep?.();
+          return Promise.resolve();
+        },
         confirm: answers
           ? (question) => {
               project.asked.push(question);
               return Promise.resolve(answers.shift() ?? false);
+            }
+          : undefined,
+        choose: project.choices
+          ? (question) => {
+              project.asked.push(question);
+              return Promise.resolve(project.choices?.shift());
             }
           : undefined,
       });
@@ -177,12 +208,12 @@ export function fakeProject(options: FakeOptions = {}): FakeProject {
       return { exitCode, stdout, stderr, json };
     },
     ledger: (name) => {
-      const text = files.files.get(path.join(ROOT, '.hotfix', `${name}.json`));
+      const text = files.files.get(path.join(dir, '.hotfix', `${name}.json`));
       if (text === undefined) throw new Error(`no ledger for ${name}`);
       return parseLedger(text, `.hotfix/${name}.json`);
     },
-    write: (rel, text) => files.put(path.join(ROOT, rel), text),
-    read: (rel) => files.files.get(path.join(ROOT, rel)),
+    write: (rel, text) => files.put(path.join(dir, rel), text),
+    read: (rel) => files.files.get(path.join(dir, rel)),
   };
   return project;
 }

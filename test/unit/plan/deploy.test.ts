@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadParser } from '../../../src/core/sql/parser.js';
 import { planDeploy, type DeployFacts } from '../../../src/core/plan/deploy.js';
 import type { LintFinding } from '../../../src/core/lint/types.js';
 import {
@@ -38,6 +39,7 @@ function facts(
   return {
     ...base,
     pendingSql: base.db.pending.map((migration) => ({ migration, sql: 'SELECT 1;' })),
+    checksums: {},
     lint: { errors: findings.length, warnings: 0, infos: 0, suppressed: 0, findings },
     file: `prisma/migrations/${MIGRATION}/migration.sql`,
     includePending: o.includePending ?? false,
@@ -50,6 +52,9 @@ function facts(
     noRollbackPlan: o.noRollbackPlan ?? false,
   };
 }
+
+// The confirmation names the tables of the SQL through PostgreSQL's parser.
+beforeAll(() => loadParser());
 
 describe('planDeploy', () => {
   it.each([

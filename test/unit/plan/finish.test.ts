@@ -30,6 +30,7 @@ function facts(o: Options = {}): FinishFacts {
     base: 'main',
     develop: 'develop',
     environments: ['production', 'staging'],
+    claims: { mismatches: [], checked: [], unread: [] },
     git: {
       current: `hotfix/${HOTFIX}`,
       dirty: [],

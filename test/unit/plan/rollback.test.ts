@@ -53,6 +53,7 @@ interface Options extends FactsOptions {
   branch?: string;
   down?: AnalyzedSql | 'missing' | 'template';
   revert?: boolean;
+  scope?: 'here' | 'everywhere';
 }
 
 function facts(o: Options = {}): RollbackFacts {
@@ -64,6 +65,9 @@ function facts(o: Options = {}): RollbackFacts {
     includePending: false,
     acceptRisk: false,
     backup: false,
+    // Most cases are about an applied hotfix rolled back everywhere (the revert migration).
+    scope: 'scope' in o ? o.scope : 'everywhere',
+    others: [{ name: 'staging', state: 'deployed' }],
     timeouts: { lockTimeout: '5s', statementTimeout: '60s' },
     currentBranch: o.branch ?? `hotfix/${HOTFIX}`,
     parts: [
@@ -79,6 +83,9 @@ function facts(o: Options = {}): RollbackFacts {
     revert: o.revert ? { ...newRevert!, migration: REVERT } : undefined,
     newRevert: o.revert ? undefined : newRevert,
     revertLint: { errors: 0, warnings: 0, infos: 0, suppressed: 0, findings: [] },
+    downLint: undefined,
+    rowCounts: [],
+    restore: undefined,
     catalog: new Map([[flag, o.flagThere ?? false]]),
   };
 }
@@ -123,6 +130,13 @@ describe('planRollback: what fits the state the database shows', () => {
       found: 'applied',
       action: 'roll-forward',
       steps: ['confirm', 'write-migration', 'recorded:roll-forward', 'commit'],
+    },
+    {
+      state: 'applied, --here: down.sql here, then its row marked rolled back here',
+      o: { rows: applied, flagThere: true, scope: 'here' as const },
+      found: 'applied',
+      action: 'revert-here',
+      steps: ['confirm', 'recorded:revert-here', 'commit'],
     },
     {
       state: 'applied, a revert exists (written for another environment): applied as it is',
@@ -177,6 +191,23 @@ describe('planRollback: what fits the state the database shows', () => {
     expect(gone.steps).toEqual([expect.objectContaining({ run: false })]);
   });
 
+  it('--here runs what is there, checks nothing is left, marks the row rolled back in the table', () => {
+    const plan = planRollback(facts({ rows: applied, flagThere: true, scope: 'here' }));
+    expect(plan.scope).toBe('here');
+    expect(plan.done).toContain('the next deploy there applies it again');
+    expect(plan.plan.find((s) => s.kind === 'recorded')).toMatchObject({
+      action: 'revert-here',
+      actions: [
+        { kind: 'run-sql', statements: [{ index: 1, sql: 'ALTER TABLE "User" DROP COLUMN "flag"' }] },
+        { kind: 'check-removed', afterApplying: false },
+        { kind: 'mark-rolled-back', migrations: [MIGRATION] },
+      ],
+      confirm: { migration: MIGRATION, expect: 'rolled-back' },
+      outcome: 'rolled-back',
+      details: { scope: 'here' },
+    });
+  });
+
   it('a roll forward writes the revert, deploys it and confirms the revert row', () => {
     const plan = planRollback(facts({ rows: applied, flagThere: true }));
     expect(plan.revert).toMatchObject({ migration: REVERT, created: true });
@@ -207,6 +238,24 @@ describe('planRollback: what fits the state the database shows', () => {
       o: { rows: failed, manual: true, flagThere: true },
       code: 'LEFTOVER',
       exit: 1,
+    },
+    {
+      state: 'applied, and no scope said (--json, CI)',
+      o: { rows: applied, flagThere: true, scope: undefined },
+      code: 'ROLLBACK_SCOPE_NEEDED',
+      exit: 2,
+    },
+    {
+      state: '--here where a revert migration exists (decided for every environment)',
+      o: {
+        rows: applied,
+        flagThere: true,
+        revert: true,
+        scope: 'here' as const,
+        folders: [INIT, MIGRATION, REVERT],
+      },
+      code: 'ROLLBACK_DECIDED_EVERYWHERE',
+      exit: 2,
     },
     {
       state: '--manual on an applied migration',
