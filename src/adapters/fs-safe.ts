@@ -60,7 +60,7 @@ function diskError(error: unknown, file: string): unknown {
       hint:
         code === 'EROFS'
           ? 'The file system is read-only: run hotfix from a writable checkout.'
-          : 'Free some space (df -h .), then run the same command again: it picks up from what the ledger recorded.',
+          : `Free some space on the file system of ${path.dirname(file)} (df -h ${path.dirname(file)}), then run the same command again: it picks up from what the ledger recorded.`,
       details: { file, code },
     },
   );
@@ -119,6 +119,8 @@ export interface LockOptions {
   forceUnlock?: boolean | undefined;
   /** Told when a stale lock was removed: its holder (if it named one) and why it was stale. */
   onForced?: ((holder: LockHolder | undefined, why: string) => void) | undefined;
+  /** Told when a killed process's temp holder file was removed. */
+  onLeftover?: ((file: string) => void) | undefined;
   /** --wait: milliseconds to wait for a lock held by a live process before giving up. */
   waitMs?: number | undefined;
   /** Told once when waiting starts. */
@@ -184,6 +186,7 @@ async function acquireOnce(lockPath: string, command: string, options: LockOptio
   } finally {
     await fs.rm(tmp, { force: true });
   }
+  await clearDeadHolders(lockPath, options);
   let released = false;
   holdLock(lockPath);
   return {
@@ -195,6 +198,21 @@ async function acquireOnce(lockPath: string, command: string, options: LockOptio
       dropLock(lockPath);
     },
   };
+}
+
+/**
+ * The holder files (`hotfix.lock.<pid>.<ts>.tmp`) of processes killed before they removed them.
+ * Only those of dead pids: a live competitor's is on its way to a link() that will fail.
+ */
+async function clearDeadHolders(lockPath: string, options: LockOptions): Promise<void> {
+  const dir = path.dirname(lockPath);
+  const prefix = `${path.basename(lockPath)}.`;
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const m = /^(\d+)\.\d+\.tmp$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '');
+    if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
+    await fs.rm(path.join(dir, name), { force: true });
+    options.onLeftover?.(path.join(dir, name));
+  }
 }
 
 /** link() the holder file into place; with --force-unlock, once over a stale lock of this host. */

@@ -112,20 +112,19 @@ export async function lockRepo(git: Git, label: string, deps: Deps): Promise<Loc
       );
     }
   }
-  await clearLeftovers(git, common, deps);
+  await clearLeftovers(git, deps);
   return lock;
 }
 
-/** hotfix's own temp files: a ledger's (fs-safe's writeFileAtomic) and a lock's holder file. */
+/** A ledger's temp file (fs-safe's writeFileAtomic); the lock's own are cleared where it is taken. */
 const LEDGER_TEMP = /^\.[^/]+\.json\.(\d+)\.\d+\.tmp$/;
-const LOCK_TEMP = /^hotfix\.lock\.(\d+)\.\d+\.tmp$/;
 
 /**
  * Under the repository lock no other hotfix command is writing, so a temp file of hotfix's own
  * left by another process was cut short (kill -9 mid-write): removed, and said so. Left, it
  * dirties the tree and `start`/`finish` refuse on it.
  */
-async function clearLeftovers(git: Git, common: string, deps: Deps): Promise<void> {
+async function clearLeftovers(git: Git, deps: Deps): Promise<void> {
   const leftovers: string[] = [];
   const notMine = (m: RegExpExecArray | null) => m !== null && Number(m[1]) !== process.pid;
   for (const rel of await git.dirtyPaths()) {
@@ -134,9 +133,6 @@ async function clearLeftovers(git: Git, common: string, deps: Deps): Promise<voi
       notMine(LEDGER_TEMP.exec(path.posix.basename(rel)))
     )
       leftovers.push(path.join(git.root, rel));
-  }
-  for (const e of await deps.ports.files.list(common).catch(() => [])) {
-    if (!e.dir && notMine(LOCK_TEMP.exec(e.name))) leftovers.push(path.join(common, e.name));
   }
   for (const file of leftovers) {
     await deps.ports.files.remove(file);
@@ -152,6 +148,10 @@ export function lockOptions(deps: Deps | undefined): LockOptions {
     forceUnlock: deps?.forceUnlock,
     waitMs: deps?.waitSeconds !== undefined ? deps.waitSeconds * 1000 : undefined,
     onWait: (held) => deps?.progress?.(`${held} Waiting up to ${deps.waitSeconds} s (--wait)...`),
+    onLeftover: (file) =>
+      deps?.progress?.(
+        `Removed ${deps ? relativeTo(deps.cwd, file) : file}: a temp file of an earlier hotfix command that was stopped while it took the lock.`,
+      ),
     onForced: (h, why) =>
       deps?.progress?.(
         `Removed the stale hotfix lock${h ? ` of pid ${h.pid} (${h.command}, since ${h.since})` : ''}: ${why}.`,

@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { verifySqlState } from './verify-sql.js';
+import { changesData } from '../core/verify-sql.js';
 import { isLostCode, isTimeoutCode, lostConnection } from '../core/db-codes.js';
 import { settleTimeout } from './lock-timeout.js';
 import { writePreflight } from './write-preflight.js';
@@ -91,6 +94,9 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     try {
       result = await runAction(s, action, ctx);
     } catch (error) {
+      // prisma never started (its engine is missing): nothing ran, nothing is recorded.
+      if (!changed && isHotfixError(error) && error.code === 'PRISMA_ENGINE_MISSING')
+        throw await nothingRan(error);
       throw await settleCrash(s, step, action, error);
     }
     if (result.kind === 'prisma') {
@@ -182,7 +188,12 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     return leftover?.error;
   }
   const revert = typeof step.intent.revert === 'string' ? { revert: step.intent.revert } : {};
-  const details = { ...revert, ...failureDetails(step, prismaSaid) };
+  const dataSaid = step.action === 'deploy' ? await dataChangeState(s, db) : undefined;
+  const details = {
+    ...revert,
+    ...failureDetails(step, prismaSaid),
+    ...(dataSaid ? { verifySql: dataSaid.state } : {}),
+  };
   await s.rec.append([{ type: step.outcome, outcome: 'failed', migration: s.migration, details }]);
   const commit = await s.rec.commit(failureCommit(step, ctx, prismaSaid));
   const error = failureError(
@@ -191,6 +202,7 @@ async function runRecordedStep(s: Session, step: RecordedStep): Promise<HotfixEr
     prismaSaid,
     step.action === 'deploy' ? { commit: commit ?? null } : {},
   );
+  if (dataSaid) error.message += `\n${dataSaid.text}`;
   if (step.action === 'deploy') {
     const invalid = await invalidIndexesLeft(s.ports, s.target, s.migrationsDir, s.migrations, s.input.name);
     if (invalid.length > 0) error.message += `\n${invalid.join('\n')}`;
@@ -416,7 +428,12 @@ async function settleCrash(s: Session, step: RecordedStep, action: Action, error
     const { event, note } = settleIntent(intent, rows.map(rowState), why, {
       logs: rows.find((r) => r?.logs)?.logs,
     });
-    await s.rec.append([event]);
+    const sums = step.intent.checksums;
+    await s.rec.append([
+      event.outcome === 'ok' && sums && typeof sums === 'object'
+        ? { ...event, details: { ...event.details, checksums: sums } }
+        : event,
+    ]);
     await s.rec.commit(`hotfix(${s.input.name}): ${step.label} interrupted`);
     return withNote(error, note);
   } catch (settleError) {
@@ -439,4 +456,34 @@ export function withNote(error: unknown, note: string): Error {
     });
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * A data fix whose row stayed unfinished: what of its change is in the database is not in the
+ * catalog, so verify.sql decides (read-only), and the message says which. Only where the file
+ * may have committed part of itself (its own COMMIT) or the database cannot roll it all back.
+ */
+async function dataChangeState(
+  s: Session,
+  db: DbMigrationState,
+): Promise<{ state: 'holds' | 'fails'; text: string } | undefined> {
+  const failed = s.migrations.find((m) => db.stateOf(m) === 'failed');
+  if (!failed) return undefined;
+  const dir = path.join(s.migrationsDir, failed);
+  const sql = (await s.ports.files.read(path.join(dir, 'migration.sql'))) ?? '';
+  if (!changesData(sql, s.target.provider)) return undefined;
+  const ownTransactions = /^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)\b/im.test(sql);
+  if (s.target.provider === 'postgresql' && !ownTransactions) return undefined;
+  const v = await verifySqlState({ ports: s.ports }, s.target, dir).catch(() => undefined);
+  if (v?.state === 'holds')
+    return {
+      state: 'holds',
+      text: `verify.sql holds now (read just after the failure): the data change of ${failed} is in the database, committed before the failure; do not run it again. Check what the file does after the statement that failed, then settle its row: hotfix resolve ${s.input.name} --env ${s.target.env.name} (in place), or undo it by hand and hotfix rollback ${s.input.name} --env ${s.target.env.name} --manual.`,
+    };
+  if (v?.state === 'fails')
+    return {
+      state: 'fails',
+      text: `verify.sql finds ${v.failing.reduce((n: number, f: { rows: number }) => n + f.rows, 0)} row(s) still to change (read just after the failure): the data change of ${failed} is not (wholly) in the database.`,
+    };
+  return undefined;
 }

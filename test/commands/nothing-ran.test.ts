@@ -400,3 +400,72 @@ describe('a deploy interrupted (SIGINT/SIGTERM) mid-migration settles like a los
     expect(rowStates(fx.staging, m)).toEqual(['failed']);
   });
 });
+
+describe('the checksums a deploy ran survive an interrupted run', () => {
+  it('a deploy settled from its intent keeps the pinned checksums: a later edit is still caught', async () => {
+    const fx = fakeProject();
+    await fx.git.checkout('main');
+    const s = await fx.run(['start', 'x', '--json', '--no-schema-check']);
+    const m = s.json.migration.name as string;
+    fx.write(`prisma/migrations/${m}/migration.sql`, INDEX);
+    fx.write(`prisma/migrations/${m}/down.sql`, DOWN);
+    fx.git.commitAll('filled in');
+    // The deploy ran, and was killed before its outcome: the intent (with its checksums) is left.
+    const sha = (await import('../../src/core/checksum.js')).sha256Hex(INDEX);
+    fx.staging.row(m, INDEX);
+    leaveIntent(fx, 'x', {
+      command: 'deploy',
+      migration: m,
+      env: 'staging',
+      details: { action: 'deploy', migrations: [m], checksums: { [m]: sha } },
+    });
+    const settled = await fx.run(DEPLOY);
+    expect(settled.exitCode, settled.stderr).toBe(0);
+    expect(fx.ledger('x').events.findLast((e) => e.type === 'deployed')?.details?.checksums).toEqual({
+      [m]: sha,
+    });
+    fx.write(`prisma/migrations/${m}/migration.sql`, INDEX.replaceAll('authorId', 'title'));
+    fx.git.commitAll('edited after staging');
+    const r = await fx.run(['deploy', 'x', '--env', 'production', '--yes', '--json']);
+    expect(r.json.error.code).toBe('MIGRATION_EDITED');
+    expect(r.json.error.message).toContain('staging ran the earlier version');
+  });
+});
+
+describe('a data change whose row stayed unfinished is decided by verify.sql', () => {
+  const SQL = 'DELETE FROM "Post" WHERE "authorId" = 7;\nCOMMIT;\nUPDATE "Post" SET "nope" = 1;\n';
+  async function failedAfterCommit(rowsLeft: number) {
+    const fx = fakeProject();
+    const m = await startWithSql(fx, 'x', SQL, 'SELECT 1;\n', AS_IS);
+    fx.write(`prisma/migrations/${m}/verify.sql`, 'SELECT * FROM "Post" WHERE "authorId" = 7;\n');
+    fx.git.commitAll('verify.sql');
+    expect((await fx.run(['rehash', 'x', '--reason', 'verify.sql written'])).exitCode).toBe(0);
+    if (rowsLeft > 0)
+      fx.staging.verify.set('SELECT * FROM "Post" WHERE "authorId" = 7', {
+        total: rowsLeft,
+        keyColumns: ['id'],
+        keys: ['3'],
+      });
+    fx.staging.failOn = { migration: m, databaseCode: '42703', message: 'column "nope" does not exist' };
+    const r = await fx.run([...DEPLOY, '--json']);
+    return { fx, r };
+  }
+
+  it('verify.sql holds: the change is in, said so, with how to settle the row', async () => {
+    const { fx, r } = await failedAfterCommit(0);
+    expect(r.exitCode).toBe(1);
+    expect(r.json.error.message).toContain('verify.sql holds now (read just after the failure)');
+    expect(r.json.error.message).toContain('do not run it again');
+    expect(fx.ledger('x').events.at(-1)).toMatchObject({
+      type: 'deployed',
+      outcome: 'failed',
+      details: { verifySql: 'holds' },
+    });
+  });
+
+  it('verify.sql finds rows: the change is not (wholly) in', async () => {
+    const { fx, r } = await failedAfterCommit(3);
+    expect(r.json.error.message).toContain('verify.sql finds 3 row(s) still to change');
+    expect(fx.ledger('x').events.at(-1)?.details?.verifySql).toBe('fails');
+  });
+});

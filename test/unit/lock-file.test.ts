@@ -2,7 +2,7 @@
 // folder) or one whose pid now belongs to another process is stale, reported as such, and
 // --force-unlock clears it; a live hotfix holder is never taken over.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -95,3 +95,26 @@ describe('a live hotfix holder is held, and never forced', () => {
     expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(pid);
   });
 });
+
+describe("a killed process's temp holder file", () => {
+  it('is removed when its pid is gone; a live competitor’s is left alone', async () => {
+    const live = await spawnLive();
+    const dead = `${lock}.999999.1765100000000.tmp`;
+    const racing = `${lock}.${live}.1765100000000.tmp`;
+    writeFileSync(dead, holder(999999, new Date().toISOString()));
+    writeFileSync(racing, holder(live, new Date().toISOString()));
+    const removed: string[] = [];
+    const taken = await acquireLock(lock, 'hotfix deploy y', { onLeftover: (f) => removed.push(f) });
+    await taken.release();
+    expect(removed).toEqual([dead]);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(racing)).toBe(true);
+  });
+});
+
+async function spawnLive(): Promise<number> {
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  children.push(child);
+  await new Promise((r) => setTimeout(r, 50));
+  return child.pid!;
+}

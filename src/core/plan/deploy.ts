@@ -137,6 +137,8 @@ export function planDeploy(f: DeployFacts): DeployPlan {
       action: 'deploy',
       intent: {
         migrations: f.db.pending,
+        // Carried into the outcome an interrupted run's settle records (session reconcile).
+        checksums: f.checksums,
         ...acceptedRisk(gate),
         ...(f.env.protected && f.down !== 'filled'
           ? backupWayBack
@@ -181,7 +183,9 @@ function refuseEdited(f: DeployFacts): void {
     // Another environment's applied checksum, as its deploy recorded it.
     const ranElsewhere = state.envs.flatMap((e) => {
       if (e.name === f.env.name || (e.state !== 'deployed' && e.state !== 'resolved')) return [];
-      const ran = ranChecksum(f.ledger, e.name, migration);
+      // Without a checksum of its own (an older ledger), it ran what the ledger pinned: rehash
+      // is refused once a migration is applied somewhere.
+      const ran = ranChecksum(f.ledger, e.name, migration) ?? recorded;
       return ran && ran !== actual ? [e.name] : [];
     });
     if ((recorded === undefined || recorded === actual) && ranElsewhere.length === 0) continue;
