@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { infraError } from '../core/errors.js';
@@ -8,7 +9,7 @@ import {
   type PrismaCommand,
   type PrismaMajor,
 } from '../core/prisma-argv.js';
-import { classifyPrismaOutput, type PrismaOutcome } from '../core/prisma-output.js';
+import { classifyPrismaOutput, engineMissing, type PrismaOutcome } from '../core/prisma-output.js';
 import { secretsOfUrl, withoutRowValues } from '../core/redact.js';
 import type { Exec, ExecResult } from './exec.js';
 import { ownSessionName } from './interrupt.js';
@@ -158,6 +159,8 @@ export async function openPrisma(
       // The database's words about a failed statement can quote production rows (DETAIL: Key
       // (email)=(...)); what prisma says goes into messages and the ledger only without them.
       const result = { ...raw, stdout: withoutRowValues(raw.stdout), stderr: withoutRowValues(raw.stderr) };
+      const engine = result.exitCode !== 0 ? engineMissing(`${result.stderr}\n${result.stdout}`) : undefined;
+      if (engine) throw engineError(engine.why);
       // migrate diff --exit-code uses 2 for "there is a difference": not an error.
       const outcome =
         command.kind === 'diff' && result.exitCode === 2
@@ -166,4 +169,14 @@ export async function openPrisma(
       return { ...result, outcome };
     },
   };
+}
+
+/** The stand-in engine hotfix ships (support/schema-engine), from dist/adapters/ or src/adapters/. */
+const STAND_IN = fileURLToPath(new URL('../../support/schema-engine/schema-engine.mjs', import.meta.url));
+
+function engineError(why: string): Error {
+  return infraError('PRISMA_ENGINE_MISSING', `prisma could not start: ${why}. Nothing ran.`, {
+    hint: `Use the Wasm schema engine hotfix ships (PostgreSQL and SQLite): export PRISMA_SCHEMA_ENGINE_BINARY=${STAND_IN}. Or let prisma download its engine once (PRISMA_ENGINES_MIRROR for a mirror). README: "Prisma's schema engine".`,
+    details: { standIn: STAND_IN },
+  });
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { addHelp, EXIT_LEDGER } from './help.js';
 import type { CliKit } from './kit.js';
 
 /** Registers `hotfix checklist`. */
 export function register(program: Command, kit: CliKit): void {
-  program
+  const cmd = program
     .command('checklist')
     .description(
       "a phase's checklist, ticked from the ledger, with the command that does the next item; --done ticks one a person did",
@@ -32,4 +33,20 @@ export function register(program: Command, kit: CliKit): void {
         });
       },
     );
+  addHelp(cmd, {
+    examples: [
+      ['where the open hotfix is, and the command that does the next item', 'hotfix checklist'],
+      ['the rollback checklist of one hotfix', 'hotfix checklist post-author-index --phase rollback'],
+      [
+        'record that a person did an item, with a note',
+        'hotfix checklist post-author-index --done pre-deploy.team --note "told #incidents at 02:10"',
+      ],
+    ],
+    exitCodes: {
+      0: 'shown (or the item ticked)',
+      2: 'usage: no hotfix of that name, several open and none named, an unknown phase or item, an item the ledger ticks, --done without a name or for a hotfix recorded on another branch',
+      3: EXIT_LEDGER,
+      4: 'infrastructure: git failed; with --done, the lock is held or the tick could not be committed',
+    },
+  });
 }

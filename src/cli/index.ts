@@ -53,6 +53,27 @@ function secretsFromEnv(env: Record<string, string | undefined>): string[] {
   );
 }
 
+/**
+ * Adds every command to `program`, in the order `hotfix --help` lists them. Exported so that a
+ * test can walk the commands as registered (each one's --help), not a list of its own.
+ */
+export function registerCommands(program: Command, kit: CliKit): void {
+  for (const command of [
+    start,
+    status,
+    resolve,
+    deploy,
+    lint,
+    rollback,
+    verify,
+    checklist,
+    finish,
+    report,
+    rehash,
+  ])
+    command.register(program, kit);
+}
+
 /** Wires argv to commands and renders results. Returns the exit code; never exits. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const secrets = secretsFromEnv(io.env);
@@ -185,23 +206,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     mask: (text) => redact(text, secrets),
   };
   addHelp(program, PROGRAM_HELP);
-  for (const command of [
-    start,
-    status,
-    resolve,
-    deploy,
-    lint,
-    rollback,
-    verify,
-    checklist,
-    finish,
-    report,
-    rehash,
-  ])
-    command.register(program, kit);
+  registerCommands(program, kit);
   const textErrors = format === 'text';
   if (textErrors) program.showHelpAfterError(`(run ${helpPointer(undefined)} for usage)`);
   for (const command of program.commands) {
+    requiredAfterUnknown(command);
     if (textErrors) command.showHelpAfterError(`(run ${helpPointer(command.name())} for usage)`);
     command.exitOverride((error) => {
       failedCommand = command.name();
@@ -236,6 +245,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     exitCode = failure.exitCode;
   }
   return exitCode;
+}
+
+/**
+ * commander checks required options before it looks for unknown ones, so a typo in a required
+ * option (`--envv staging`) read "required option '--env' not specified", hiding the typo and
+ * its "Did you mean --env?". Checked instead just before the action, after commander has
+ * refused unknown options and missing arguments: the same error, in the same words.
+ */
+function requiredAfterUnknown(command: Command): void {
+  const required = command.options.filter((option) => option.mandatory);
+  if (required.length === 0) return;
+  for (const option of required) option.mandatory = false;
+  command.hook('preAction', (cmd) => {
+    for (const option of required) {
+      if (cmd.getOptionValue(option.attributeName()) === undefined)
+        cmd.error(`error: required option '${option.flags}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+        });
+    }
+  });
 }
 
 /** An error in the format asked for, for stdout; nothing in text (stderr has it for people). */

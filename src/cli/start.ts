@@ -29,7 +29,7 @@ export function register(program: Command, kit: CliKit): void {
     .description(
       'start a hotfix: branch hotfix/<name>, a new migration with down.sql, a ledger entry and the checklist',
     )
-    .argument('<name>', 'hotfix name: letters, digits, "-", "_", "." (e.g. add-orders-index)')
+    .argument('<name>', 'hotfix name: lower-case letters, digits, "-", "_", "." (e.g. add-orders-index)')
     .addOption(
       new Option('--sql <file>', 'migration.sql is the SQL in <file> (what was run in production)').conflicts(
         'fromSchema',
@@ -115,7 +115,8 @@ export function register(program: Command, kit: CliKit): void {
     ],
     exitCodes: {
       0: 'started (or, with --dry-run, shown)',
-      2: 'usage or precondition: a bad name, a dirty tree, the branch or migration exists, --sql file missing',
+      1: 'START_UNSAFE: the SQL cannot be made safe for production by itself (nothing was written); edit it, or --accept-risk --reason TEXT',
+      2: 'usage or precondition: a bad name (capital letters, a case variant of another hotfix), a dirty tree, the branch or migration exists, --sql file missing',
       3: EXIT_LEDGER,
       4: EXIT_INFRA,
     },

@@ -16,7 +16,9 @@ export async function runTask<T>(
   const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
   // Our own interrupt handler exits (and says what was under way); the spinner must not.
   const spinner = yoctoSpinner({ text: label, stream, handleSignals: false }).start();
-  setCleanup(() => spinner.stop());
+  // On Ctrl-C the step's line ends with its cross and time, so the interrupt's message starts on
+  // a line of its own (a bare stop() left the terminal's "^C" and the message on one line).
+  setCleanup(() => spinner.error(`${label} (${seconds()} s)`));
   const timer = setInterval(() => {
     spinner.text = `${label} (${seconds()} s)`;
   }, 500);

@@ -5,6 +5,7 @@ import { applyPlan } from '../workflow/apply.js';
 import type { Deps } from '../workflow/deps.js';
 import { openSession, requireReason, runFacts, type EnvCommandInput } from '../workflow/session.js';
 import { gatherDeployFacts } from '../workflow/deploy-facts.js';
+import { withTask } from '../workflow/deps.js';
 import type { BackupTaken } from '../workflow/backup-step.js';
 
 export interface DeployInput extends EnvCommandInput {
@@ -64,7 +65,11 @@ async function deployOnce(input: DeployInput, deps: Deps): Promise<DeployResult>
   }
   const s = await openSession(input, deps, 'deploy');
   try {
-    const plan = planDeploy(await gatherDeployFacts(s, input));
+    // Reading the database, lint and the row counts take seconds: shown, not silent.
+    const facts = await withTask(deps, `checking ${s.target.env.name} (${s.target.describe})`, () =>
+      gatherDeployFacts(s, input),
+    );
+    const plan = planDeploy(facts);
     // Said before anything runs, on stderr: the result repeats it.
     for (const note of plan.notes) deps.progress?.(`! ${note}`);
     const applied = await applyPlan(s, plan.plan, { command: 'deploy' });

@@ -2,7 +2,7 @@ import { type ChecklistItem } from '../core/checklists.js';
 import { planResolve, type ResolvePlan } from '../core/plan/resolve.js';
 import { applyPlan } from '../workflow/apply.js';
 import { withTask, type Deps } from '../workflow/deps.js';
-import { judgeResolveCheck, type StatementProved } from '../core/plan/resolve-check.js';
+import { judgeResolveCheck } from '../core/plan/resolve-check.js';
 import { gatherCheckFacts } from '../workflow/resolve-facts.js';
 import { openSession, requireReason, runFacts, type EnvCommandInput } from '../workflow/session.js';
 
@@ -27,16 +27,24 @@ export async function resolve(input: ResolveInput, deps: Deps): Promise<ResolveR
     const action = input.rolledBack ? 'rolled-back' : 'applied';
     // The check reads the database (and runs prisma migrate diff): only when marking it applied.
     const needsCheck = action === 'applied' && base.db.stateOf(s.migration) !== 'applied';
-    let check = 'none';
-    let proof: StatementProved[] = [];
-    if (needsCheck && input.skipCheck) check = `skipped: ${input.reason}`;
-    else if (needsCheck)
-      ({ summary: check, statements: proof } = judgeResolveCheck(
-        await withTask(deps, `checking ${s.target.env.name}: catalog, prisma migrate diff, verify.sql`, () =>
-          gatherCheckFacts(s, base.db),
-        ),
-      ));
-    const plan = planResolve({ ...base, action, check, proof });
+    const checked =
+      needsCheck && !input.skipCheck
+        ? judgeResolveCheck(
+            await withTask(
+              deps,
+              `checking ${s.target.env.name}: catalog, prisma migrate diff, verify.sql`,
+              () => gatherCheckFacts(s, base.db),
+            ),
+          )
+        : undefined;
+    const check = !needsCheck ? 'none' : (checked?.summary ?? `skipped: ${input.reason}`);
+    const plan = planResolve({
+      ...base,
+      action,
+      check,
+      proof: checked?.statements ?? [],
+      checkNote: checked?.note,
+    });
     const applied = await applyPlan(s, plan.plan, { command: 'resolve' });
     return { ...plan, ...runFacts(s, applied, action === 'applied' ? 'post-deploy' : 'rollback') };
   } finally {

@@ -161,12 +161,19 @@ export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResu
     migrationsRel: config.migrations,
     configFile: config.source,
   };
-  const findings = sortFindings(
-    applyStrict(
-      all.flatMap((o) => o.findings),
-      input.strict === true,
-    ),
-  ).map((f) => ({ ...f, location: locate(f, facts) }));
+  const findings = await Promise.all(
+    sortFindings(
+      applyStrict(
+        all.flatMap((o) => o.findings),
+        input.strict === true,
+      ),
+    ).map(async (f) => {
+      const location = locate(f, facts);
+      // A hotfix read from its branch points at files this checkout may not have: say where.
+      const here = (await ports.files.kind(path.join(git.root, location.file))) !== undefined;
+      return { ...f, location: here ? location : { ...location, elsewhere: { branch: branchOf(ctx, f) } } };
+    }),
+  );
   const exitCode = verifyExitCode(
     findings,
     all.flatMap((o) => o.failures),
@@ -184,6 +191,14 @@ export async function verify(input: VerifyInput, deps: Deps): Promise<VerifyResu
       envs: envs.map((e) => e.summary),
     },
   };
+}
+
+/** The branch a finding's hotfix was read from (its files are there), if it was. */
+function branchOf(ctx: Context, f: VerifyFinding): string | null {
+  const h = ctx.hotfixes.find(
+    ({ state }) => state.name === f.hotfix || state.migrations.some((m) => m.name === f.migration),
+  );
+  return h?.entry.onBranch ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { usageError } from './errors.js';
+import { usageError, type HotfixError } from './errors.js';
 
 const MAX_NAME_BYTES = 200;
 // Letters, digits, dot, dash, underscore; starts with a letter or digit. This keeps the name
@@ -28,6 +28,37 @@ export function validateHotfixName(name: string): string {
   if (name.endsWith('.') || name.toLowerCase().endsWith('.lock'))
     throw fail('git refuses branch names ending in "." or ".lock"');
   return name;
+}
+
+/**
+ * What a NEW hotfix name must also be (`hotfix start`): lower case, and not a case variant of
+ * a hotfix or branch that exists. `.hotfix/<name>.json` and `hotfix/<name>` are files, so
+ * names that differ only in case collide on case-insensitive file systems (macOS, Windows):
+ * one checkout silently reads the other's ledger. Lower case only rules that out even for
+ * names this checkout cannot see (a teammate's unpushed branch); the variant check covers
+ * hotfixes named before the rule. Existing names keep working in every other command.
+ */
+export function newNameVerdict(name: string, taken: readonly string[]): HotfixError | undefined {
+  const lower = name.toLowerCase();
+  const variant = taken.find((other) => other !== name && other.toLowerCase() === lower);
+  if (variant !== undefined) {
+    return usageError(
+      'NAME_CASE_VARIANT',
+      `Hotfix "${variant}" already exists, and "${name}" differs from it only in case: on macOS and Windows their ledger files and branches would be one and the same.`,
+      {
+        hint: `To work on that hotfix, use its name (hotfix status ${variant}); for a new one, choose another name, in lower case.`,
+        details: { existing: variant },
+      },
+    );
+  }
+  if (name !== lower) {
+    return usageError(
+      'NAME_NOT_LOWERCASE',
+      `Hotfix names are lower case: "${name}" has capital letters, and a name that differs from another only in case collides with it on macOS and Windows.`,
+      { hint: `Run the same command with "${lower}".`, details: { suggestion: lower } },
+    );
+  }
+  return undefined;
 }
 
 /** Prisma's own style for migration folder suffixes: lower case, underscores. */

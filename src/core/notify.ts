@@ -42,6 +42,17 @@ function envLines(state: HotfixState, environments: readonly string[]): string[]
   });
 }
 
+/** What the ledger says now: failed or rolled back somewhere, finished, or still under way. */
+function status(
+  state: HotfixState,
+  failed: readonly { name: string }[],
+  rolled: readonly { name: string }[],
+): string {
+  if (failed.length > 0) return `FAILED on ${failed.map((e) => e.name).join(', ')}`;
+  if (rolled.length > 0) return `ROLLED BACK on ${rolled.map((e) => e.name).join(', ')}`;
+  return state.phase === 'finished' ? 'FINISHED' : 'IN PROGRESS';
+}
+
 export function notice(phase: NotifyPhase, f: NotifyFacts): Notice {
   const state = deriveState(f.file);
   const name = f.file.name;
@@ -52,8 +63,11 @@ export function notice(phase: NotifyPhase, f: NotifyFacts): Notice {
     lines.push(
       `:rotating_light: PRODUCTION DATABASE HOTFIX: ${name}`,
       `Started: ${minute(state.startedAt)} by ${state.actor}`,
-      `Change: migration ${f.file.migration} (branch ${f.file.branch})`,
-      'Status: IN PROGRESS',
+      // A finished hotfix's branch is deleted: name where the change is now.
+      state.phase === 'finished'
+        ? `Change: migration ${f.file.migration} (merged into ${f.file.base}; branch ${f.file.branch} deleted)`
+        : `Change: migration ${f.file.migration} (branch ${f.file.branch})`,
+      `Status: ${status(state, failed, rolled)}`,
       'Environments:',
       ...envLines(state, f.environments),
       'Issue: <what is broken>',
@@ -65,7 +79,7 @@ export function notice(phase: NotifyPhase, f: NotifyFacts): Notice {
     const last = f.file.events.at(-1)!;
     lines.push(
       `:wrench: UPDATE - hotfix ${name} (${minute(last.at)})`,
-      `Status: ${failed.length > 0 ? `FAILED on ${failed.map((e) => e.name).join(', ')}` : rolled.length > 0 ? `ROLLED BACK on ${rolled.map((e) => e.name).join(', ')}` : 'IN PROGRESS'}`,
+      `Status: ${status(state, failed, rolled)}`,
       `Running for: ${duration(state.startedAt, last.at)} (since ${minute(state.startedAt)})`,
       'Environments:',
       ...envLines(state, f.environments),

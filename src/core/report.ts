@@ -65,9 +65,21 @@ export function buildReport(f: ReportFacts): Report {
       at: e.at,
       revert: typeof e.details?.revert === 'string' ? e.details.revert : null,
     }));
-  const reasons = f.file.events.flatMap((e) =>
-    e.reason ? [{ at: e.at, event: e.type, env: e.env?.name ?? null, reason: e.reason }] : [],
-  );
+  // One command records its reason on each of its events (started, migration-created, linted):
+  // said once, naming the events.
+  const reasons: Report['reasons'] = [];
+  let previous: { command: string; env: string | null; reason: string } | undefined;
+  for (const e of f.file.events) {
+    if (!e.reason) continue;
+    const env = e.env?.name ?? null;
+    const last = reasons.at(-1);
+    if (last && previous?.command === e.command && previous.env === env && previous.reason === e.reason) {
+      last.event += `, ${e.type}`;
+    } else {
+      reasons.push({ at: e.at, event: e.type, env, reason: e.reason });
+    }
+    previous = { command: e.command, env, reason: e.reason };
+  }
   const applied = envs.filter((e) => e.state === 'deployed' || e.state === 'resolved');
   const last = f.file.events.at(-1)!;
   const summary =

@@ -48,22 +48,21 @@ export function resolveTarget(
       },
     );
   }
-  const malformed = (why: string) =>
+  const malformed = (
+    why: string,
+    hint = 'Expected postgresql://user:password@host:5432/db, mysql://... or file:./dev.db.',
+  ) =>
     usageError(
       'MALFORMED_URL',
       `$${env.urlEnv} (environment "${env.name}") is not a usable database URL: ${why}.`,
       {
-        hint: 'Expected postgresql://user:password@host:5432/db, mysql://... or file:./dev.db.',
+        hint,
         details: { shape: urlShape(url) },
       },
     );
-  // Two mistakes that otherwise read as something else: a pasted space, and a raw "#" in the
-  // password (the URL then ends there, and the host and database seem missing).
+  // A pasted space or newline otherwise reads as a bad host or database name.
   if (url !== url.trim())
     throw malformed('it starts or ends with whitespace (a pasted space or newline?); remove it');
-  const at = url.lastIndexOf('@');
-  if (at > 0 && url.slice(0, at).includes('#'))
-    throw malformed('the password holds a raw "#", which ends a URL: write it as %23');
   const provider = providerOf(url);
   if (!provider) throw malformed(`unsupported scheme "${/^[a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)'}"`);
   if (provider === 'sqlite') {
@@ -79,11 +78,22 @@ export function resolveTarget(
       sqliteFile: file,
     };
   }
+  // A password with characters a URL gives a meaning to ("#" ends it, "/" and "?" end the host,
+  // "@" ends the password) fails to parse, or parses as another host, with no word about the
+  // password. Named here, the characters alone and never the password: enough to see the fix.
+  const unencoded = unencodedCredentials(url);
+  if (unencoded.length > 0) {
+    const chars = [...new Set(unencoded.flatMap((u) => u.chars))];
+    throw malformed(
+      `${unencoded.map((u) => `its ${u.part} holds ${named(u.chars)}`).join(' and ')}, which a URL cannot carry unencoded`,
+      `Percent-encode the whole ${unencoded.map((u) => u.part).join(' and the whole ')}, e.g. with encodeURIComponent() in JavaScript (${chars.map((c) => `${quote(c)} becomes ${encodeURIComponent(c)}`).join(', ')}), and set $${env.urlEnv} again.`,
+    );
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw malformed('it does not parse as a URL (check for unescaped characters in the password)');
+    throw malformed('it does not parse as a URL');
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!parsed.hostname) throw malformed('no host');
@@ -97,6 +107,68 @@ export function resolveTarget(
     describe,
     fingerprint: fingerprintOf(`${provider}|${parsed.hostname}|${port}|${database}`),
   };
+}
+
+// What a URL's user name and password may hold as they are (RFC 3986 userinfo: unreserved,
+// sub-delims and ":"), besides %XX. Other ASCII characters must be percent-encoded; non-ASCII
+// ones are encoded by every parser on its own, so they are left alone.
+const USERINFO_CHAR = /[A-Za-z0-9\-._~!$&'()*+,;=:]/;
+// What may follow the "@" up to the path: host[:port], or several (PostgreSQL), or none (a socket).
+const HOSTS = /^[A-Za-z0-9\-._~%!$&'()*+,;=:[\]]*$/;
+
+/**
+ * The user name and password of a server URL, found without parsing it (it may not parse,
+ * which is what is to be explained): the userinfo ends at the first "@" followed by hosts up to
+ * "/", "?", "#" or the end. An "@" in the password has more text with an "@" after it; one in
+ * the query string comes after the real one.
+ */
+function credentialsOf(url: string): { user: string; password: string | undefined } | undefined {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  if (!scheme) return undefined;
+  const rest = url.slice(scheme.length);
+  for (let at = rest.indexOf('@'); at >= 0; at = rest.indexOf('@', at + 1)) {
+    const hosts = rest.slice(at + 1).split(/[/?#]/, 1)[0]!;
+    if (!HOSTS.test(hosts)) continue;
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    return colon < 0
+      ? { user: userinfo, password: undefined }
+      : { user: userinfo.slice(0, colon), password: userinfo.slice(colon + 1) };
+  }
+  return undefined;
+}
+
+/** ASCII characters of `text` a URL's userinfo cannot hold as they are ("%" only when not %XX). */
+function unencodedIn(text: string): string[] {
+  const found = new Set<string>();
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '%' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) continue;
+    if (ch.charCodeAt(0) < 128 && !USERINFO_CHAR.test(ch)) found.add(ch);
+  }
+  return [...found];
+}
+
+/** The parts of a server URL's credentials that hold characters to percent-encode, and which. */
+function unencodedCredentials(url: string): { part: 'user name' | 'password'; chars: string[] }[] {
+  const credentials = credentialsOf(url);
+  if (!credentials) return [];
+  const parts = [
+    { part: 'user name' as const, chars: unencodedIn(credentials.user) },
+    { part: 'password' as const, chars: unencodedIn(credentials.password ?? '') },
+  ];
+  return parts.filter((p) => p.chars.length > 0);
+}
+
+/** A character quoted, whitespace escaped ("\t"). */
+const quote = (ch: string) => (/\s/.test(ch) ? JSON.stringify(ch) : `"${ch}"`);
+
+/** Characters as a message names them: `"#", "/" and a space`. */
+function named(chars: readonly string[]): string {
+  const words = chars.map((ch) =>
+    ch === '%' ? 'a "%" not followed by two hex digits' : ch === ' ' ? 'a space' : quote(ch),
+  );
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}` : words.join('');
 }
 
 /** How an environment reaches prisma: its URL under the variable its Prisma config reads. */

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ResolveResult } from '../commands/resolve.js';
-import { oneLine } from '../core/text.js';
+import { proofLines } from '../core/plan/confirm-summary.js';
 import { renderChecklist } from './checklist.js';
 import { renderPlan } from './plan.js';
 
@@ -14,7 +14,9 @@ export function renderResolve(c: ChalkInstance, r: ResolveResult): string {
       ),
     );
     if (r.alreadyDone) lines.push(`${r.migration} is already ${r.action} there: nothing would be marked.`);
-    else if (r.action === 'applied') lines.push(`  check: ${r.check}`, ...renderProof(r));
+    // The question's details show the proof under the plan's "ask" step: said once.
+    else if (r.action === 'applied' && !r.plan.some((st) => st.kind === 'confirm'))
+      lines.push(...renderProof(r));
     lines.push('', ...renderPlan(c, r.plan));
     return `${lines.join('\n')}\n`;
   }
@@ -26,16 +28,19 @@ export function renderResolve(c: ChalkInstance, r: ResolveResult): string {
     lines.push(
       `${c.green('✔')} ${c.bold(`Marked ${r.migration} as ${r.action} on ${r.env}`)} (${r.database}) without running its SQL`,
     );
-    if (r.action === 'applied') lines.push(`  check: ${r.check}`, ...renderProof(r));
+    if (r.action === 'applied') lines.push(...renderProof(r));
   }
   if (r.commit) lines.push(`  ledger committed ${r.commit.slice(0, 12)}`);
   lines.push('', ...renderChecklist(c, r.action === 'applied' ? 'post-deploy' : 'rollback', r.checklist));
   return `${lines.join('\n')}\n`;
 }
 
-/** Each statement and the check that proved it. */
+/** Which check proved it, each statement and what proved it, and why a check did not run. */
 function renderProof(r: ResolveResult): string[] {
-  return r.proof.map((p) => `    ${p.statement}. ${oneLine(p.sql, 70)}\n       proved by ${p.by}`);
+  return [
+    ...proofLines(r.check, r.proof).map((l) => `  ${l}`),
+    ...(r.checkNote ? [`  note: ${r.checkNote}`] : []),
+  ];
 }
 
 /** Errors and warnings in full; infos (advice) only counted, so the important ones stand out. */

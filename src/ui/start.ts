@@ -26,8 +26,18 @@ export function renderStart(c: ChalkInstance, r: StartResult): string {
   lines.push(`  migration  ${m.sqlPath} (${source})`);
   lines.push(`  down       ${m.downPath} (${down})`);
   lines.push(`  verify     ${m.dir}/verify.sql`);
-  for (const part of r.parts.slice(1))
-    lines.push(`  part       ${part.dir}/ (${part.why ?? 'a migration of its own'})`);
+  const n = r.parts.length;
+  // Why a part without a reason of its own is apart: the parts that must run alone.
+  const alone = r.parts.flatMap((part, k) => (part.why ? [k + 1] : []));
+  r.parts.forEach((part, k) => {
+    if (k === 0) return;
+    const why =
+      part.why ??
+      (alone.length > 0
+        ? `the other statements: part ${alone.join(' and ')} must run in a migration of its own`
+        : 'a migration of its own');
+    lines.push(`  part ${`${k + 1}/${n}`.padEnd(6)}${part.dir}/ (${why})`);
+  });
   lines.push(`  checksum   sha256:${m.checksum}`);
   lines.push(`  ledger     ${r.ledger}`);
   if (r.commit) lines.push(`  commit     ${r.commit.slice(0, 12)}`);
@@ -36,9 +46,10 @@ export function renderStart(c: ChalkInstance, r: StartResult): string {
     lines.push('', c.bold('Made safe for production'), ...r.rewrites.map((w) => `  ${w}`));
   if (r.dryRun) {
     // Every part: a DELETE split off into a second folder is as visible as the first.
-    for (const part of r.parts) {
+    r.parts.forEach((part, k) => {
       lines.push(
         '',
+        ...(n > 1 ? [c.bold(`Part ${k + 1} of ${n}`)] : []),
         c.bold(`${part.dir}/migration.sql`),
         indent(part.sql),
         c.bold(`${part.dir}/down.sql`),
@@ -46,7 +57,7 @@ export function renderStart(c: ChalkInstance, r: StartResult): string {
         c.bold(`${part.dir}/verify.sql`),
         indent(part.verify),
       );
-    }
+    });
     lines.push('', ...renderPlan(c, r.plan));
   }
   lines.push('', ...renderLintSection(c, r.lint));

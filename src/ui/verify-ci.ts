@@ -1,7 +1,7 @@
 import type { VerifyResult } from '../commands/verify.js';
 import { sha256Hex } from '../core/checksum.js';
 import type { HotfixError } from '../core/errors.js';
-import type { VerifyFinding, VerifySeverity } from '../core/verify/findings.js';
+import type { FindingLocation, VerifyFinding, VerifySeverity } from '../core/verify/findings.js';
 import { counts, failedBecause, where } from './verify.js';
 
 // `hotfix verify` where CI shows it: GitHub workflow commands (annotations on the files of a pull
@@ -32,18 +32,27 @@ function command(name: string, properties: Record<string, string | number>, mess
 
 const findingText = (f: VerifyFinding) => (f.fix ? `${f.message}\nFix: ${f.fix}` : f.message);
 
-/** One annotation per finding, on its file and line: `::error file=...,line=...,title=...::...`. */
+/** `file:line`, with the branch in front when only that branch has the file. */
+const placeOf = (at: FindingLocation) =>
+  `${at.elsewhere?.branch ? `${at.elsewhere.branch}:` : ''}${at.file}:${at.line}`;
+
+/**
+ * One annotation per finding, on its file and line: `::error file=...,line=...,title=...::...`.
+ * Only on a file the checkout has: GitHub would pin the others to nothing (a hotfix's files on
+ * its branch only), so they are annotations of the run that say where the file is.
+ */
 export function githubAnnotations(r: VerifyResult): string[] {
-  return r.findings.map((f) =>
-    command(
+  return r.findings.map((f) => {
+    const at = f.location;
+    return command(
       COMMAND[f.severity],
       {
-        ...(f.location ? { file: f.location.file, line: f.location.line } : {}),
+        ...(at && !at.elsewhere ? { file: at.file, line: at.line } : {}),
         title: `hotfix verify: ${f.code}${f.env ? ` on ${f.env}` : ''}`,
       },
-      findingText(f),
-    ),
-  );
+      at?.elsewhere ? `${findingText(f)}\nIn ${placeOf(at)}, not in this checkout.` : findingText(f),
+    );
+  });
 }
 
 /**
@@ -94,7 +103,10 @@ export function githubSummary(r: VerifyResult): string {
       '| --- | --- | --- | --- | --- | --- |',
     );
     for (const f of r.findings) {
-      const file = f.location ? `\`${cell(f.location.file)}:${f.location.line}\`` : '';
+      const at = f.location;
+      const file = at
+        ? `\`${cell(placeOf(at))}\`${at.elsewhere ? (at.elsewhere.branch ? ' (on that branch only)' : ' (not in this checkout)') : ''}`
+        : '';
       lines.push(
         `| ${ICON[f.severity]} ${f.severity} | \`${f.code}\` | ${cell(where(f))} | ${file} | ${cell(f.message)} | ${cell(f.fix ?? '')} |`,
       );

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Step } from '../core/plan/types.js';
 import { migrationTimestamp } from '../core/names.js';
 import { relativeTo } from '../core/text.js';
+import { withTask } from './deps.js';
 import type { Session } from './session.js';
 
 export interface BackupTaken {
@@ -26,7 +27,14 @@ export async function backupStep(s: Session, step: Extract<Step, { kind: 'backup
     s.input.name,
     `${env}-${migrationTimestamp(s.deps.now())}`,
   );
-  const saved = await s.ports.db.backup(s.target, step.items, dir);
+  // Shown while it runs (a spinner at a terminal): a large table takes a while to save.
+  const what = step.items.map((i) => `"${i.table}"`).join(', ');
+  const saved = await withTask(s.deps, `backing up ${what} on ${env}`, () =>
+    s.ports.db.backup(s.target, step.items, dir),
+  );
+  s.deps.progress?.(
+    `Backed up ${saved.items.map((i) => `${i.rows} row(s) of "${i.table}"`).join(', ')} to ${relativeTo(s.projectRoot, dir)}`,
+  );
   const rel = (p: string) => relativeTo(s.projectRoot, p);
   let restore: string;
   if (s.target.provider === 'sqlite') {

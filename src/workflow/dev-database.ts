@@ -3,6 +3,7 @@ import { withTask, type Deps } from './deps.js';
 import type { HotfixConfig } from '../core/config.js';
 import { infraError, usageError } from '../core/errors.js';
 import type { DiffSource } from '../core/prisma-argv.js';
+import { prismaCause } from '../core/prisma-output.js';
 import { resolveTarget } from '../core/target.js';
 
 /** The development database `start --from-schema` diffs through, checked before prisma runs. */
@@ -75,11 +76,16 @@ export async function diff(
       },
     );
   }
+  // Prisma's code and message, never its banner ("Loaded Prisma config from prisma.config.ts.").
+  const cause = prismaCause(result.stdout, result.stderr, 12);
   throw infraError(
     'DIFF_FAILED',
-    `prisma migrate diff failed (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim().slice(-1500)}`,
+    `prisma migrate diff failed (exit ${result.exitCode}): ${cause.text.slice(0, 1500) || 'no message'}${cause.shadowDenied ? `\nThe role of $${config.prismaUrlEnv} cannot create a shadow database: Prisma replays the migrations into a temporary one on that server.` : ''}`,
     {
-      hint: 'Run the same prisma migrate diff by hand to see the whole error, or pass --sql FILE.',
+      hint: cause.shadowDenied
+        ? `Set shadowDatabaseUrl in the Prisma config (a scratch database Prisma may empty), or give the role of $${config.prismaUrlEnv} CREATEDB on the development server; or write the SQL yourself and pass --sql FILE.`
+        : 'Run the same prisma migrate diff by hand to see the whole error, or pass --sql FILE.',
+      details: { code: cause.code ?? null },
     },
   );
 }

@@ -3,7 +3,12 @@ import { prismaTarget } from '../core/target.js';
 import { connectCause } from '../core/connect-cause.js';
 import { infraError, usageError } from '../core/errors.js';
 import type { DbMigrationState } from '../core/migration-state.js';
-import type { CheckFacts, DiffState, VerifySqlState } from '../core/plan/resolve-check.js';
+import {
+  diffNotRun,
+  type CheckFacts,
+  type DiffState,
+  type VerifySqlState,
+} from '../core/plan/resolve-check.js';
 import type { StatementProof } from '../core/proof/types.js';
 import { expectPostgres } from '../core/proof/expect-postgres.js';
 import { expectSqlite } from '../core/proof/expect-sqlite.js';
@@ -127,13 +132,9 @@ async function prismaDiff(s: Session, state: DbMigrationState): Promise<DiffStat
     }
     if (diff.exitCode === 0) return { state: 'matches' };
     if (diff.exitCode === 2) return { state: 'missing', sql: diff.stdout };
-    // Typically no right to create Prisma's shadow database on that server.
-    const why =
-      (diff.stderr || diff.stdout)
-        .trim()
-        .split('\n')
-        .find((l) => l.trim().length > 0) ?? `exit ${diff.exitCode}`;
-    return { state: 'not-run', why: `prisma migrate diff could not run (${why.slice(0, 200)})` };
+    // Typically no right to create Prisma's shadow database on that server (P1010): said with
+    // Prisma's code and message, never its banner ("Loaded Prisma config from ...").
+    return diffNotRun(diff);
   } finally {
     await files.remove(scratch);
   }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Git } from '../adapters/git.js';
 import type { HotfixConfig } from '../core/config.js';
 import { usageError, type HotfixError } from '../core/errors.js';
-import { branchFor, resolveInside } from '../core/names.js';
+import { branchFor, newNameVerdict, resolveInside } from '../core/names.js';
 import { hotfixParts, unsafeVerdict } from '../core/plan/start-parts.js';
 import {
   checkStartArgs,
@@ -86,7 +86,11 @@ export async function gatherStartFacts(p: Project, input: StartOptions, deps: De
         `! ${base} is ${behind.behind} commit(s) behind ${behind.upstream}${input.fetch ? '' : ' (as of the last fetch; --fetch fetches first)'}: the hotfix starts from older code than ${behind.upstream}. To start from it: git checkout ${base} && git pull --ff-only`,
       );
   }
-  const existing = (await p.store.listAll()).find((entry) => entry.file.name === name);
+  const ledgers = await p.store.listAll();
+  const existing = ledgers.find((entry) => entry.file.name === name);
+  // Hotfixes by their ledgers, and hotfix branches whose ledger is gone or not committed yet.
+  const branches = (await git.localBranches('hotfix/*')).map((b) => b.slice('hotfix/'.length));
+  throwIf(newNameVerdict(name, [...ledgers.map((entry) => entry.file.name), ...branches]));
   const migrationsDir = path.resolve(projectRoot, config.migrations);
   const migrationName = migrationNameFor(name, deps.now());
   throwIf(
@@ -130,7 +134,9 @@ export async function gatherStartFacts(p: Project, input: StartOptions, deps: De
     projectRoot,
     fs,
   );
-  if (made.source !== 'template') throwIf(unsafeVerdict(lint.findings, input.acceptRisk === true));
+  // Named by where the SQL came from: the migration files are not written when it stops.
+  const from = input.sqlFile ?? (input.fromSchema ? `${config.schema} (prisma migrate diff)` : undefined);
+  if (made.source !== 'template') throwIf(unsafeVerdict(lint.findings, input.acceptRisk === true, from));
   return {
     name,
     base,

@@ -1,7 +1,7 @@
 import { connectCause } from '../core/connect-cause.js';
 import { findingsError, HotfixError, infraError, usageError } from '../core/errors.js';
 import type { WriteFailure } from '../adapters/db-writer.js';
-import type { PrismaOutcome } from '../core/prisma-output.js';
+import { prismaCause, type PrismaOutcome } from '../core/prisma-output.js';
 import type { Step } from '../core/plan/types.js';
 import { isOwnTimeoutCode, lostConnection, lostLine } from '../core/db-codes.js';
 
@@ -11,6 +11,16 @@ import { isOwnTimeoutCode, lostConnection, lostLine } from '../core/db-codes.js'
  */
 
 export type RecordedStep = Extract<Step, { kind: 'recorded' }>;
+
+/** Prisma's code and message for an outcome, its banners left out; undefined when it said nothing. */
+function prismaSaid(o: PrismaOutcome | undefined, max = 6): string | undefined {
+  if (!o || !('message' in o)) return undefined;
+  const cause = prismaCause('', o.message, max);
+  const code = 'code' in o ? o.code : undefined;
+  // The outcome's code is authoritative (the fake and the parser agree on it).
+  const text = code && !cause.text.includes(code) ? `${code}: ${cause.text}` : cause.text;
+  return text.trim() === '' ? undefined : text;
+}
 
 const IN_PLACE = new Set(['revert', 'manual', 'finish-revert']);
 
@@ -170,8 +180,8 @@ export function failureError(
     return findingsError(
       revert ? 'REVERT_FAILED' : 'DEPLOY_FAILED',
       o?.kind === 'migration-failed'
-        ? `${what} failed on ${ctx.env} (${o.code}). Database error${o.databaseCode ? ` ${o.databaseCode}` : ''}: ${o.databaseError ?? o.message}`
-        : `prisma migrate deploy did not finish ${target} on ${ctx.env}: ${message?.slice(0, 800) ?? 'no finished row'}`,
+        ? `${what} failed on ${ctx.env} (${o.code}). Database error${o.databaseCode ? ` ${o.databaseCode}` : ''}: ${o.databaseError ?? prismaSaid(o, 10) ?? o.message}`
+        : `prisma migrate deploy did not finish ${target} on ${ctx.env}: ${prismaSaid(o, 10)?.slice(0, 800) ?? 'no finished row'}`,
       {
         hint: revert
           ? `Fix the cause (and ${ctx.migrationsRel}/${target}/migration.sql if its SQL is wrong), then run the same hotfix rollback again: it finishes the revert from where it stopped.`
@@ -195,7 +205,7 @@ export function failureError(
   if (isInPlace(step)) {
     return findingsError(
       'RESOLVE_FAILED',
-      `Nothing of ${ctx.migration} is left on ${ctx.env}, but prisma migrate resolve --${action} did not take effect${code ? ` (${code})` : ''}: ${message?.slice(0, 600) ?? 'the row is not in the expected state'}`,
+      `Nothing of ${ctx.migration} is left on ${ctx.env}, but prisma migrate resolve --${action} did not take effect: ${prismaSaid(o)?.slice(0, 600) ?? `${code ? `${code}, ` : ''}the row is not in the expected state`}`,
       {
         hint: `Run the same hotfix rollback again (it is safe), or see the state with: hotfix status ${ctx.hotfix}`,
       },
@@ -203,24 +213,12 @@ export function failureError(
   }
   return findingsError(
     'RESOLVE_FAILED',
-    `prisma migrate resolve --${action} did not take effect on ${ctx.env}${code ? ` (${code})` : ''}: ${message?.slice(0, 600) ?? 'the row is not in the expected state'}`,
+    `prisma migrate resolve --${action} did not take effect on ${ctx.env}: ${prismaSaid(o)?.slice(0, 600) ?? `${code ? `${code}, ` : ''}the row is not in the expected state`}`,
     { hint: `See the state with: hotfix status ${ctx.hotfix}` },
   );
 }
 
-/** Prisma's lines that are not the error: banners, paths, blank lines. */
-const BANNER =
-  /^(Prisma schema loaded from|Datasource "|Environment variables loaded|Loaded Prisma config|Prisma config detected|\d+ migrations? found in|Applying migration|The following migration|Error: P\d{4}$|\s*$)/;
-
-/** The first lines of what prisma said, without its banners: the real cause. */
-export function causeLines(text: string, max = 6): string {
-  return text
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => !BANNER.test(l))
-    .slice(0, max)
-    .join('\n');
-}
+export { causeLines } from '../core/prisma-output.js';
 
 /**
  * prisma failed and `_prisma_migrations` shows nothing new: nothing ran. The cause comes first
@@ -229,7 +227,7 @@ export function causeLines(text: string, max = 6): string {
 export function prismaNothingRan(step: RecordedStep, ctx: StepContext, o: PrismaOutcome): HotfixError {
   if (o.kind === 'unreachable' || o.kind === 'lock-timeout') return notRunError(step, ctx, o);
   const said = 'message' in o ? o.message : '';
-  const cause = causeLines(said) || 'no message';
+  const cause = prismaSaid(o) ?? 'no message';
   const what =
     step.action === 'deploy'
       ? 'nothing was applied'

@@ -234,3 +234,13 @@ describe('an interrupted resolve, settled by the next deploy (plan-fixes)', () =
     },
   );
 });
+
+describe('--backup says what it saved', () => {
+  test('a progress line names the rows and the folder', async () => {
+    const fx = fakeProject();
+    await startWithSql(fx, 'purge', 'DELETE FROM "Post" WHERE "authorId" = 7;\n', 'SELECT 1;\n', AS_IS);
+    const r = await fx.run(['deploy', 'purge', '--env', 'staging', '--backup']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Backed up 1 row\(s\) of "Post" to \.hotfix\/backups\/purge\/staging-\d+/);
+  });
+});

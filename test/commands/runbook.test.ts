@@ -173,6 +173,10 @@ describe.sequential('the runbook: checklist, finish, report, notify', () => {
     expect(md).toContain('| production | resolved |');
     expect(md).toContain('| staging | deployed |');
     expect(md).toContain('index added by hand');
+    // A reason is said once per command, not once per event it wrote.
+    const reasons = md.slice(md.indexOf('## Reasons given'), md.indexOf('## Checklists'));
+    const lines = reasons.split('\n').filter((l) => l.startsWith('- '));
+    expect(new Set(lines.map((l) => l.slice(l.indexOf(': ') + 2))).size).toBe(lines.length);
     expect(md).toContain('- [x] Team told');
     expect(md).toContain('## Root cause\n\n> **[to fill in]**');
   });
@@ -186,11 +190,14 @@ describe.sequential('the runbook: checklist, finish, report, notify', () => {
     const alert = await fx.run(['notify', NAME, '--phase', 'alert']);
     expect(alert.exitCode, alert.stderr).toBe(0);
     expect(alert.stdout).toContain(`Started: ${minute(started)} by oncall@example.com`);
+    // Finished: the branch is gone and the status says so, not IN PROGRESS.
+    expect(alert.stdout).toContain(`(merged into main; branch hotfix/${NAME} deleted)`);
+    expect(alert.stdout).toContain('Status: FINISHED');
     const done = await fx.run(['notify', NAME]);
     expect(done.stdout).toContain('RESOLVED - v1.2.1');
     expect(done.stdout).toContain(`production: resolved at ${minute(resolvedAt)}`);
     expect(done.stdout).toContain(`staging: deployed at ${minute(deployedAt)}`);
     const update = await fx.run(['notify', NAME, '--phase', 'update']);
-    expect(update.stdout).toContain('Status: IN PROGRESS');
+    expect(update.stdout).toContain('Status: FINISHED');
   });
 });

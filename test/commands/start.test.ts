@@ -128,3 +128,88 @@ describe('start --from-schema: the development database it diffs through (start-
     expect(await snapshot(fx)).toEqual(before);
   });
 });
+
+describe('start --dry-run shows every part it would write (an index plus a DELETE)', () => {
+  const FIX =
+    'CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");\nDELETE FROM "Post" WHERE "title" = \'spam\';\n';
+
+  test('text: each part named, numbered and printed, the DELETE of part 2 included', async () => {
+    const fx = fakeProject();
+    const before = await snapshot(fx);
+    const r = await fx.run(['start', 'cleanup', '--sql', sql(fx, FIX), '--dry-run']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const part2 = /prisma\/migrations\/\d{14}_cleanup_part2/.exec(r.stdout)?.[0];
+    expect(part2).toBeDefined();
+    expect(r.stdout).toContain(
+      `  part 2/2   ${part2}/ (the other statements: part 1 must run in a migration of its own)`,
+    );
+    const one = r.stdout.indexOf('Part 1 of 2\n');
+    const two = r.stdout.indexOf('Part 2 of 2\n');
+    expect(one).toBeGreaterThan(0);
+    expect(two).toBeGreaterThan(one);
+    expect(r.stdout.slice(one, two)).toContain('CREATE INDEX CONCURRENTLY "Post_authorId_idx"');
+    const second = r.stdout.slice(two, r.stdout.indexOf('\nPlan\n'));
+    expect(second).toContain(`${part2}/migration.sql\n`);
+    expect(second).toContain('    DELETE FROM "Post" WHERE "title" = \'spam\';');
+    expect(second).toContain(`${part2}/verify.sql\n`);
+    expect(second).toContain('    SELECT * FROM "Post" WHERE "title" = \'spam\';');
+    expect(await snapshot(fx)).toEqual(before);
+  });
+
+  test('--json: every part with its SQL, and every file in the plan', async () => {
+    const fx = fakeProject();
+    const r = await fx.run(['start', 'cleanup', '--sql', sql(fx, FIX), '--dry-run', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const parts = r.json.parts as { name: string; sql: string; down: string; verify: string }[];
+    expect(parts).toHaveLength(2);
+    expect(parts[0]!.sql).toContain('CREATE INDEX CONCURRENTLY "Post_authorId_idx"');
+    expect(parts[0]!.sql).not.toContain('DELETE');
+    expect(parts[1]!.name).toMatch(/_cleanup_part2$/);
+    expect(parts[1]!.sql).toContain('DELETE FROM "Post" WHERE "title" = \'spam\';');
+    expect(parts[1]!.verify).toContain('SELECT * FROM "Post" WHERE "title" = \'spam\';');
+    const written = r.json.plan.find((st: { kind: string }) => st.kind === 'write-files') as {
+      files: { path: string; text: string }[];
+    };
+    expect(written.files.map((f) => f.path)).toEqual(
+      parts.flatMap((p) =>
+        ['migration.sql', 'down.sql', 'verify.sql'].map((f) => `prisma/migrations/${p.name}/${f}`),
+      ),
+    );
+    expect(written.files.find((f) => f.path.endsWith('_part2/migration.sql'))?.text).toBe(parts[1]!.sql);
+  });
+});
+
+describe('start --from-schema when the development role cannot create a shadow database (P1010)', () => {
+  test("Prisma's code and message, the cause and the fixes; never its banner", async () => {
+    const fx = fakeProject();
+    fx.prisma.diff = {
+      exitCode: 1,
+      stderr:
+        'Loaded Prisma config from prisma.config.ts.\n\nPrisma schema loaded from prisma/schema.prisma.\nError: P1010\n\nUser `dev` was denied access on the database `postgres`\n',
+    };
+    const before = await snapshot(fx);
+    const r = await fx.run(['start', 'from-model', '--from-schema', '--json']);
+    expect(r.exitCode, r.stderr).toBe(4);
+    expect(r.json.error.code).toBe('DIFF_FAILED');
+    expect(r.json.error.message).toBe(
+      'prisma migrate diff failed (exit 1): P1010: User `dev` was denied access on the database `postgres`\nThe role of $DATABASE_URL cannot create a shadow database: Prisma replays the migrations into a temporary one on that server.',
+    );
+    expect(r.json.error.hint).toContain('Set shadowDatabaseUrl in the Prisma config');
+    expect(r.json.error.hint).toContain('--sql FILE');
+    expect(await snapshot(fx)).toEqual(before);
+  });
+});
+
+describe('START_UNSAFE names the SQL it was given', () => {
+  test('the --sql file, not a migration that was never written', async () => {
+    const fx = fakeProject();
+    fx.files.put('/incident/all.sql', 'DELETE FROM "Post";\n');
+    const r = await fx.run(['start', 'x', '--sql', '/incident/all.sql', '--json']);
+    expect(r.exitCode).toBe(1);
+    expect(r.json.error.code).toBe('START_UNSAFE');
+    expect(r.json.error.message).toMatch(
+      /^ {2}- \/incident\/all\.sql: \S+: .*\(line \d+ of the migration it would write\)$/m,
+    );
+    expect(r.json.error.message).not.toMatch(/prisma\/migrations\/\d+_x\/migration\.sql:\d+/);
+  });
+});

@@ -64,7 +64,7 @@ describe.sequential('connection errors say why (PostgreSQL)', () => {
     {
       what: 'a raw "#" in the password',
       url: () => s.env[PROD_ENV]!.replace('postgres@', 'postgres:pa#ss@'),
-      said: 'the password holds a raw "#", which ends a URL: write it as %23',
+      said: 'its password holds "#", which a URL cannot carry unencoded',
     },
     {
       what: 'a pasted leading space',

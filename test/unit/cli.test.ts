@@ -3,8 +3,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
+import { registerCommands, runCli } from '../../src/cli/index.js';
+import type { CliKit } from '../../src/cli/kit.js';
 import { initRepo } from '../support/git.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hotfix-cli-unit-'));
@@ -25,7 +27,12 @@ async function run(args: string[], env: Record<string, string> = {}, cwd = dir) 
   return { code, stdout, stderr };
 }
 
-const COMMANDS = ['start', 'status', 'resolve', 'deploy', 'lint', 'rollback', 'verify'];
+/** Every command as runCli registers it (registering runs no action): a new one is walked too. */
+const COMMANDS = (() => {
+  const program = new Command();
+  registerCommands(program, {} as CliKit);
+  return program.commands.map((command) => command.name());
+})();
 
 describe('runCli', () => {
   it('--help lists every command and exits 0', async () => {
@@ -84,12 +91,16 @@ describe('runCli', () => {
   });
 
   it("every command's --help ends with 2-4 examples of itself and its exit codes", async () => {
+    expect(COMMANDS).toEqual(expect.arrayContaining(['checklist', 'finish', 'report', 'notify', 'rehash']));
     for (const command of [undefined, ...COMMANDS]) {
       const r = await run(command ? [command, '--help'] : ['--help']);
       expect(r.code).toBe(0);
       const [, after] = r.stdout.split('\nExamples:\n');
-      expect(after, `${command} --help`).toBeDefined();
+      expect(after, `${command} --help has Examples:`).toBeDefined();
       const [examples, codes] = after!.split('\nExit codes:\n');
+      expect(codes, `${command} --help has Exit codes: after Examples:`).toBeDefined();
+      // The exit codes end the help: nothing but code lines (and their wrapped text) after them.
+      for (const line of codes!.trimEnd().split('\n')) expect(line).toMatch(/^(?: {2}[0-4] {2}| {5})\S/);
       const lines = examples!.split('\n').filter((l) => l.startsWith('  $ '));
       expect(lines.length).toBeGreaterThanOrEqual(2);
       expect(lines.length).toBeLessThanOrEqual(4);
@@ -103,6 +114,8 @@ describe('runCli', () => {
       expect(codes).toMatch(/^ {2}0 {2}/m);
       expect(codes).toMatch(/^ {2}2 {2}/m);
     }
+    // start refuses SQL it cannot make safe with exit 1, and says so.
+    expect((await run(['start', '--help'])).stdout).toMatch(/^ {2}1 {2}START_UNSAFE/m);
   });
 
   it('usage errors with --json are one JSON document: unknown option, missing argument, bad choice', async () => {
@@ -136,6 +149,24 @@ describe('runCli', () => {
     expect(option.error).toMatchObject({
       message: "Unknown option '--jsn'.",
       details: { suggestion: '--json' },
+    });
+    // A typo in a required option is named as such, not as the required option missing.
+    const typo = await run(['deploy', 'x', '--envv', 'staging']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown option '--envv'\n(Did you mean --env?)");
+    expect(typo.stderr).not.toContain('required option');
+    const typoJson = await run(['deploy', 'x', '--envv', 'staging', '--json']);
+    expect(typoJson.code).toBe(2);
+    expect(JSON.parse(typoJson.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: {
+        code: 'UNKNOWN_OPTION',
+        kind: 'usage',
+        message: "Unknown option '--envv'.",
+        hint: 'Did you mean --env? Run hotfix deploy --help for usage.',
+        details: { suggestion: '--env' },
+      },
     });
     const env = await run(['verify', '--env', 'prodution', '--json']);
     expect(env.code).toBe(2);

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import {
   downSqlFailure,
   failureError,
+  prismaNothingRan,
   type RecordedStep,
   type StepContext,
 } from '../../src/workflow/step-errors.js';
@@ -83,5 +84,54 @@ describe('failureError for a resolve that lost its connection', () => {
     expect(error.message).toContain(`is not marked ${expect_}`);
     expect(error.message).toContain('Server has closed the connection.');
     expect(error.hint).toMatch(new RegExp(`${again.replace(/-/g, '\\-')}$`));
+  });
+});
+
+describe("a prisma step's failure: Prisma's code and message, never its banner", () => {
+  const resolveStep: RecordedStep = {
+    kind: 'recorded',
+    action: 'resolve-applied',
+    intent: {},
+    actions: [],
+    confirm: { migration: ctx.migration, expect: 'applied' },
+    outcome: 'resolved',
+    details: {},
+    label: 'resolve on production',
+  };
+  const banner =
+    'Loaded Prisma config from prisma.config.ts.\n\nPrisma schema loaded from prisma/schema.prisma.\n';
+
+  test('nothing ran: "prisma said" gives the code and message', () => {
+    const error = prismaNothingRan(resolveStep, ctx, {
+      kind: 'error',
+      code: 'P1010',
+      message: 'Error: P1010\n\nUser `app` was denied access on the database `shop`',
+    });
+    expect(error.code).toBe('PRISMA_FAILED');
+    expect(error.message).toContain(
+      'prisma said:\n  P1010: User `app` was denied access on the database `shop`',
+    );
+  });
+
+  test('no code: the first line that is not a banner', () => {
+    const error = prismaNothingRan(resolveStep, ctx, {
+      kind: 'error',
+      code: undefined,
+      message: `${banner}Error: Could not find Prisma Schema that is required for this command.`,
+    });
+    expect(error.message).toContain('prisma said:\n  Could not find Prisma Schema');
+    expect(error.message).not.toContain('Loaded Prisma config');
+  });
+
+  test('resolve did not take effect: the code and message, not the banner', () => {
+    const error = failureError(
+      resolveStep,
+      ctx,
+      { kind: 'error', code: undefined, message: `${banner}Error: something broke in the engine` },
+      {},
+    );
+    expect(error.code).toBe('RESOLVE_FAILED');
+    expect(error.message).toContain('did not take effect on production: something broke in the engine');
+    expect(error.message).not.toContain('Loaded Prisma config');
   });
 });

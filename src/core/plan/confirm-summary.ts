@@ -1,4 +1,6 @@
 import { tablesOf } from '../sql/tables.js';
+import { oneLine } from '../text.js';
+import type { StatementProved } from './resolve-check.js';
 import type { Provider } from '../target.js';
 import type { LintSummary } from './types.js';
 
@@ -114,5 +116,51 @@ export function rollbackSummary(f: {
     );
   else out.push(`Scope: ${f.env}, where the migration failed (no other environment is touched).`);
   out.push(lintLine(f.lint));
+  return out;
+}
+
+/** Which check proved the change, then each statement and what proved it: resolve's proof. */
+export function proofLines(check: string, proof: readonly StatementProved[]): string[] {
+  return [
+    `check: ${check}`,
+    ...proof.flatMap((p) => [`  ${p.statement}. ${oneLine(p.sql, 70)}`, `     proved by ${p.by}`]),
+  ];
+}
+
+/**
+ * What a person reads before resolve marks a migration on a protected environment: what the
+ * check proved, statement by statement (or that it was skipped, and on whose word), and that no
+ * SQL runs, only rows of _prisma_migrations change. Nothing is asked before all of it is shown.
+ */
+export function resolveSummary(f: {
+  env: string;
+  action: 'applied' | 'rolled-back';
+  /** The migrations prisma migrate resolve marks, in order. */
+  marks: readonly string[];
+  check: string;
+  proof: readonly StatementProved[];
+  /** Why a check did not run and what would make it run. */
+  note?: string | undefined;
+}): string[] {
+  const out: string[] = [];
+  if (f.action === 'rolled-back') {
+    out.push(
+      `Not checked: --rolled-back records that the failed migration was reverted by hand on ${f.env}; a later deploy applies it again.`,
+    );
+  } else if (f.check.startsWith('skipped: ')) {
+    out.push(
+      `Check SKIPPED (--skip-check): ${f.check.slice('skipped: '.length)}`,
+      'Nothing was proved against the database: it is recorded on your word (the ledger says so).',
+    );
+  } else {
+    out.push(
+      `Proved on ${f.env} just now (read-only):`,
+      ...proofLines(f.check, f.proof).map((l) => `  ${l}`),
+    );
+    if (f.note) out.push(`  note: ${f.note}`);
+  }
+  out.push(
+    `Will run no SQL: prisma migrate resolve --${f.action} records ${f.marks.join(', ')} as ${f.action} in _prisma_migrations.`,
+  );
   return out;
 }

@@ -1,5 +1,6 @@
 import { findingsError, infraError, usageError } from '../errors.js';
 import type { StatementVerdict } from '../proof/judge.js';
+import { flatLine, prismaCause } from '../prisma-output.js';
 import { oneLine } from '../text.js';
 import { failingText, SHOW_ROWS_NOTE, type FailingQuery } from '../verify-rows.js';
 
@@ -18,7 +19,10 @@ export type VerifySqlState =
   | { state: 'error'; query: string; code: string | undefined; message: string };
 
 export type DiffState =
-  { state: 'matches' } | { state: 'missing'; sql: string } | { state: 'not-run'; why: string };
+  | { state: 'matches' }
+  | { state: 'missing'; sql: string }
+  /** `why`: Prisma's code and message; `fix`: what makes it run, when known (no shadow database). */
+  | { state: 'not-run'; why: string; fix?: string | undefined };
 
 export interface CheckFacts {
   env: string;
@@ -42,11 +46,15 @@ export interface CheckResult {
   /** One line: which checks proved it. */
   summary: string;
   statements: StatementProved[];
+  /** Why a check did not run and what would make it run (no shadow database for the diff). */
+  note?: string | undefined;
 }
 
 export function judgeResolveCheck(f: CheckFacts): CheckResult {
   const deploy = `If it was never patched by hand, apply it instead: hotfix deploy ${f.hotfix} --env ${f.env}`;
   const diffNote = f.diff.state === 'not-run' ? `; ${f.diff.why}` : '';
+  // What would make Prisma's diff run (a shadow database), after what the catalog found.
+  const diffFix = f.diff.state === 'not-run' && f.diff.fix ? `\nprisma migrate diff: ${f.diff.fix}` : '';
   const failed = f.verdicts.filter((v) => v.status === 'failed');
   if (failed.length > 0 || f.diff.state === 'missing') {
     const lines = failed.map((v) => `  statement ${v.statement} (${oneLine(v.sql, 80)}): ${v.detail}`);
@@ -54,7 +62,7 @@ export function judgeResolveCheck(f: CheckFacts): CheckResult {
       lines.push(`  prisma migrate diff, what the database lacks:\n${f.diff.sql.trim()}`);
     throw findingsError(
       'CHANGE_MISSING',
-      `The ${f.env} database does not have what ${f.migration} describes (catalog check${diffNote}). Missing:\n${lines.join('\n')}`,
+      `The ${f.env} database does not have what ${f.migration} describes (catalog check${diffNote}). Missing:\n${lines.join('\n')}${diffFix}`,
       {
         hint: deploy,
         details: { statements: failed, ...(f.diff.state === 'missing' ? { missing: f.diff.sql } : {}) },
@@ -121,5 +129,25 @@ export function judgeResolveCheck(f: CheckFacts): CheckResult {
       ? [`${f.verifyPath}: ${v.queries} quer${v.queries === 1 ? 'y' : 'ies'}, no rows`]
       : []),
   ];
-  return { summary: parts.join('; '), statements };
+  const note = f.diff.state === 'not-run' ? f.diff.fix : undefined;
+  return { summary: parts.join('; '), statements, ...(note ? { note } : {}) };
 }
+
+/**
+ * Why Prisma's diff did not run, in Prisma's words (its code and message). A role that may not
+ * create the shadow database is named as such, with the fix; the catalog check needs none.
+ */
+export function diffNotRun(diff: { exitCode: number; stdout: string; stderr: string }): DiffState {
+  const cause = prismaCause(diff.stdout, diff.stderr);
+  const said = flatLine(cause.text || `exit ${diff.exitCode}, no message`, 300);
+  if (!cause.shadowDenied) return { state: 'not-run', why: `prisma migrate diff could not run: ${said}` };
+  return {
+    state: 'not-run',
+    why: `prisma migrate diff could not run: ${said}: the role cannot create a shadow database`,
+    fix: SHADOW_FIX,
+  };
+}
+
+/** What to do when the role cannot create the shadow database Prisma's diff replays into. */
+export const SHADOW_FIX =
+  "this role cannot create the temporary shadow database prisma migrate diff replays the migrations into; the catalog check needs none and decided alone. For Prisma's diff as well, set shadowDatabaseUrl in the Prisma config (a scratch database Prisma may empty, never production).";

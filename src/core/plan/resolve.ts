@@ -1,6 +1,7 @@
 import { usageError } from '../errors.js';
 import type { StatementProved } from './resolve-check.js';
 import { commitStep, confirmStep, knownState } from './common.js';
+import { resolveSummary } from './confirm-summary.js';
 import type { EnvFacts, PlanBase, Step } from './types.js';
 
 export interface ResolveFacts extends EnvFacts {
@@ -12,6 +13,8 @@ export interface ResolveFacts extends EnvFacts {
   check: string;
   /** Each statement and the check that proved it (empty when the check was skipped). */
   proof: StatementProved[];
+  /** Why a check did not run and what would make it run (the role cannot create a shadow database). */
+  checkNote?: string | undefined;
 }
 
 export interface ResolvePlan extends PlanBase {
@@ -20,6 +23,8 @@ export interface ResolvePlan extends PlanBase {
   alreadyDone: boolean;
   check: string;
   proof: StatementProved[];
+  /** Why a check did not run and what would make it run; null when every check ran. */
+  checkNote: string | null;
 }
 
 /** `hotfix resolve`: record in `_prisma_migrations` what was done by hand, without running SQL. */
@@ -51,6 +56,7 @@ export function planResolve(f: ResolveFacts): ResolvePlan {
         alreadyDone: true,
         check: 'none',
         proof: [],
+        checkNote: null,
         plan: [commitStep(`hotfix(${name}): ${env} already rolled back`)],
       };
     }
@@ -81,7 +87,7 @@ export function planResolve(f: ResolveFacts): ResolvePlan {
             },
           ];
     steps.push(commitStep(`hotfix(${name}): ${env} already has ${migration}`));
-    return { ...base, alreadyDone: true, check: 'none', proof: [], plan: steps };
+    return { ...base, alreadyDone: true, check: 'none', proof: [], checkNote: null, plan: steps };
   }
   const check = f.action === 'applied' ? f.check : 'none';
   const proof = f.action === 'applied' ? f.proof : [];
@@ -90,14 +96,21 @@ export function planResolve(f: ResolveFacts): ResolvePlan {
     f.action === 'applied'
       ? migrations.filter((m) => f.db.stateOf(m) !== 'applied')
       : [failedPart ?? migration];
+  const checkNote = f.action === 'applied' ? (f.checkNote ?? null) : null;
   const proved = proof.map((p) => ({ statement: p.statement, by: p.by }));
   return {
     ...base,
     alreadyDone: false,
     check,
     proof,
+    checkNote,
     plan: [
-      ...confirmStep(f, `Mark ${migration} as ${f.action}`),
+      // What was proved, statement by statement, is shown before the question.
+      ...confirmStep(
+        f,
+        `Mark ${migration} as ${f.action}`,
+        resolveSummary({ env, action: f.action, marks, check, proof, note: checkNote ?? undefined }),
+      ),
       {
         kind: 'recorded',
         action: f.action === 'applied' ? 'resolve-applied' : 'resolve-rolled-back',

@@ -147,6 +147,8 @@ const concurrentOnly = (sql: string) => /\bCREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRE
 export function unsafeVerdict(
   findings: readonly LintFinding[],
   acceptRisk: boolean,
+  /** Where the SQL came from (the --sql file as given): the migration it names is never written. */
+  from?: string,
 ): ReturnType<typeof findingsError> | undefined {
   const blocking = findings.filter(
     (f) => f.severity === 'error' && !f.suppressed && !(f.file ?? '').endsWith('/down.sql'),
@@ -155,7 +157,10 @@ export function unsafeVerdict(
   return findingsError(
     'START_UNSAFE',
     `hotfix start cannot make this migration safe for production by itself; nothing was written:\n${blocking
-      .map((f) => `  - ${f.file ?? ''}:${f.line} ${f.rule}: ${f.message}\n    edit: ${f.fix}`)
+      .map(
+        (f) =>
+          `  - ${from ? `${from}: ` : `${f.file ?? ''}:${f.line} `}${f.rule}: ${f.message}${from ? ` (line ${f.line} of the migration it would write)` : ''}\n    edit: ${f.fix}`,
+      )
       .join('\n')}`,
     {
       hint: 'Make the edit in your SQL (or schema) and run start again; if it is safe here (a small table, a quiet moment), pass --accept-risk --reason TEXT, which the ledger records.',

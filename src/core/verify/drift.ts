@@ -1,3 +1,4 @@
+import { prismaCause } from '../prisma-output.js';
 import { finding, type VerifyFinding } from './findings.js';
 
 /**
@@ -64,13 +65,21 @@ export function driftFromDiff(
       ],
     };
   }
+  // Prisma's code and message, never its banner ("Loaded Prisma config from prisma.config.ts.").
+  const cause = prismaCause(diff.stdout, diff.stderr, 10);
+  const said = cause.text.slice(0, 600) || 'no message';
   return {
     status: 'check-failed',
     findings: [
       finding('DRIFT_CHECK_FAILED', {
         env,
-        message: `Drift on ${env} could not be checked: prisma migrate diff exited ${diff.exitCode}: ${(diff.stderr || diff.stdout).trim().slice(-600)}`,
-        fix: 'Prisma replays the migrations into a temporary shadow database: the user needs CREATE DATABASE rights, or set shadowDatabaseUrl in the Prisma config for this environment.',
+        message: cause.shadowDenied
+          ? `Drift on ${env} could not be checked: prisma migrate diff exited ${diff.exitCode}: ${said}\nThe role cannot create a shadow database: Prisma replays the migrations applied there into a temporary one.`
+          : `Drift on ${env} could not be checked: prisma migrate diff exited ${diff.exitCode}: ${said}`,
+        fix: cause.shadowDenied
+          ? `Set shadowDatabaseUrl in the Prisma config for ${env} (a scratch database Prisma may empty, never production), or give the role CREATEDB. The other checks of ${env} ran without it; hotfix resolve's catalog check needs none.`
+          : 'Fix what prisma reports (run the same prisma migrate diff by hand to see all of it). Prisma replays the migrations into a temporary shadow database: the user needs CREATE DATABASE rights, or set shadowDatabaseUrl in the Prisma config for this environment.',
+        details: { code: cause.code ?? null },
       }),
     ],
   };

@@ -75,6 +75,12 @@ export interface VerifyFinding {
 export interface FindingLocation {
   file: string;
   line: number;
+  /**
+   * Set when this checkout lacks the file (a hotfix whose files are only on its branch): the
+   * branch its ledger was read from, or null when none is known. CI annotations go on a file
+   * only when the checkout has it.
+   */
+  elsewhere?: { branch: string | null } | undefined;
 }
 
 export interface FindingFields {
