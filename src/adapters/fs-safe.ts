@@ -158,7 +158,13 @@ async function acquireOnce(lockPath: string, command: string, options: LockOptio
   // Write the holder to a private file first, then link() it into place: link is atomic and
   // fails if the lock exists, so a competitor never reads a half-written holder.
   const tmp = `${lockPath}.${process.pid}.${Date.now()}.tmp`;
-  await fs.writeFile(tmp, `${JSON.stringify(holder)}\n`, { encoding: 'utf8', flag: 'wx', mode: 0o644 });
+  try {
+    await fs.writeFile(tmp, `${JSON.stringify(holder)}\n`, { encoding: 'utf8', flag: 'wx', mode: 0o644 });
+  } catch (error) {
+    // A full disk before anything is taken: nothing to undo but the partial holder file.
+    await fs.rm(tmp, { force: true });
+    throw diskError(error, tmp);
+  }
   try {
     await linkOrForce(tmp, lockPath, options);
   } catch (error) {

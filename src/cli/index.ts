@@ -229,7 +229,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       ? error
       : error instanceof CommanderError
         ? usageFailure(error, failedCommand)
-        : new HotfixError(
+        : (diskFull(error) ??
+          new HotfixError(
             'infra',
             'UNEXPECTED',
             `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
@@ -237,7 +238,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
               hint: 'This is probably a bug in prisma-hotfix; the stack trace follows with DEBUG=hotfix.',
               cause: error,
             },
-          );
+          ));
     if (!isHotfixError(error) && io.env.DEBUG?.includes('hotfix') && error instanceof Error)
       err(`${error.stack}\n`);
     out(await errorDocument(format, failure, program.opts<{ config?: string }>().config));
@@ -274,4 +275,23 @@ async function errorDocument(format: OutputFormat, failure: HotfixError, configP
   const ci = await import('../ui/verify-ci.js');
   if (format === 'github') return ci.githubError(failure);
   return `${JSON.stringify(ci.codeClimateError(failure, configPath ?? 'hotfix.config.json'), null, 2)}\n`;
+}
+
+/**
+ * A full disk (or quota) wherever it struck, outside the writes that name their file: never
+ * "probably a bug". What each step keeps is said where it writes; here, how to go on.
+ */
+function diskFull(error: unknown): HotfixError | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return undefined;
+  const file = (error as NodeJS.ErrnoException).path;
+  return new HotfixError(
+    'infra',
+    'DISK_FULL',
+    `No space left on the device${file ? ` (writing ${file})` : ''}: ${(error as Error).message}. The command stopped there.`,
+    {
+      hint: `Free some space${file ? ` on the file system of ${file}` : ''} (df -h), check where things stand with hotfix status, then run the same command again.`,
+      cause: error,
+    },
+  );
 }

@@ -232,10 +232,14 @@ async function repoStep(
   switch (step.kind) {
     case 'create-branch': {
       await git.createBranch(step.branch, step.from);
-      undo?.push(`delete branch ${step.branch}`, async () => {
-        await git.checkout(step.from);
-        await git.deleteBranch(step.branch);
-      });
+      undo?.push(
+        `delete branch ${step.branch}`,
+        async () => {
+          await git.checkout(step.from);
+          await git.deleteBranch(step.branch);
+        },
+        `git checkout ${step.from} && git branch -D ${step.branch}`,
+      );
       applied.done.push(`created branch ${step.branch} from ${step.from}`);
       ctx.deps.progress?.(`created branch ${step.branch} from ${step.from}`);
       return;
@@ -250,7 +254,12 @@ async function repoStep(
         const before = await ports.files.read(file);
         const newDir = (await ports.files.kind(dir)) === undefined;
         if (newDir) await ports.files.mkdir(dir, { recursive: true });
-        if (newDir) undo?.push(`remove ${toPosix(path.dirname(f.path))}`, () => ports.files.remove(dir));
+        if (newDir)
+          undo?.push(
+            `remove ${toPosix(path.dirname(f.path))}`,
+            () => ports.files.remove(dir),
+            `rm -r ${toPosix(path.dirname(f.path))}`,
+          );
         if (f.create) await ports.files.create(file, f.text);
         else await ports.files.write(file, f.text);
         if (!newDir)
@@ -263,8 +272,10 @@ async function repoStep(
     case 'create-ledger':
       await ctx.store.write(step.ledger);
       ctx.rec.replace(step.ledger, true);
-      undo?.push(`remove ${ctx.store.relativePath(step.ledger.name)}`, () =>
-        ctx.store.remove(step.ledger.name),
+      undo?.push(
+        `remove ${ctx.store.relativePath(step.ledger.name)}`,
+        () => ctx.store.remove(step.ledger.name),
+        `rm ${ctx.store.relativePath(step.ledger.name)}`,
       );
       ctx.deps.progress?.(`recorded ${ctx.store.relativePath(step.ledger.name)}`);
       return;
@@ -331,7 +342,7 @@ async function commitStep(
   const before = await ctx.git.head();
   const all = [...new Set([...(paths.length > 0 ? [ctx.rec.path] : []), ...paths])];
   // Registered first: a commit that fails has staged them already.
-  undo?.push('unstage the new files', () => ctx.git.unstage(all));
+  undo?.push('unstage the new files', () => ctx.git.unstage(all), `git reset -q -- ${all.join(' ')}`);
   let commit: string | undefined;
   try {
     commit = await ctx.rec.commit(step.message, paths);
@@ -350,7 +361,7 @@ async function commitStep(
   }
   if (commit) {
     applied.commit = commit;
-    if (before) undo?.push('undo the commit', () => ctx.git.resetSoft(before));
+    if (before) undo?.push('undo the commit', () => ctx.git.resetSoft(before), `git reset --soft ${before}`);
   } else if (!ctx.input.commit) {
     applied.staged = all;
   }

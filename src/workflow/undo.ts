@@ -3,10 +3,11 @@
  * they are undone last first, and what could not be undone is said, never hidden.
  */
 export class UndoList {
-  private readonly steps: { what: string; run: () => Promise<void> }[] = [];
+  private readonly steps: { what: string; run: () => Promise<void>; command: string | undefined }[] = [];
 
-  push(what: string, run: () => Promise<void>): void {
-    this.steps.push({ what, run });
+  /** `command`: what a person runs to do the same by hand, said when `run` fails. */
+  push(what: string, run: () => Promise<void>, command?: string): void {
+    this.steps.push({ what, run, command });
   }
 
   /** Undoes every step, last first; returns the ones that failed. */
@@ -16,7 +17,7 @@ export class UndoList {
       try {
         await step.run();
       } catch {
-        notUndone.push(step.what);
+        notUndone.push(step.command ? `${step.what} (${step.command})` : step.what);
       }
     }
     return notUndone;

@@ -322,8 +322,11 @@ describe('startFailed', () => {
       'hotfix start failed and was undone; git, prisma/migrations and .hotfix/ are as they were. Cause: disk full',
     ],
     [
-      ['delete branch hotfix/a'],
-      'hotfix start failed; these steps could not be undone: delete branch hotfix/a. Cause: disk full',
+      [
+        'unstage the new files (git reset -q -- .hotfix/a.json)',
+        'delete branch hotfix/a (git checkout main && git branch -D hotfix/a)',
+      ],
+      'hotfix start failed, and these steps of its undo failed too (in order):\n  - unstage the new files (git reset -q -- .hotfix/a.json)\n  - delete branch hotfix/a (git checkout main && git branch -D hotfix/a)\nCause: disk full',
     ],
   ])('not undone: %j', (notUndone, message) => {
     const error = startFailed(new Error('disk full'), notUndone, 'prisma/migrations');

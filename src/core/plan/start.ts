@@ -303,12 +303,12 @@ export function startFailed(
     'START_FAILED',
     notUndone.length === 0
       ? `hotfix start failed and was undone; git, ${migrationsRel} and .hotfix/ are as they were. Cause: ${original}`
-      : `hotfix start failed; these steps could not be undone: ${notUndone.join(', ')}. Cause: ${original}`,
+      : `hotfix start failed, and these steps of its undo failed too (in order):\n${notUndone.map((n) => `  - ${n}`).join('\n')}\nCause: ${original}`,
     {
       hint:
         notUndone.length === 0
           ? 'Fix the cause and run the same command again.'
-          : 'Check git status and finish the listed steps by hand.',
+          : `Free what stopped it (disk space, a git hook), run the commands above in that order, check with git status, then run the same start again.`,
       cause,
       details: { notUndone: [...notUndone] },
     },
