@@ -1,7 +1,10 @@
 import path from 'node:path';
 import type { DownState, RowCount } from '../core/plan/confirm-summary.js';
 import type { DeployFacts } from '../core/plan/deploy.js';
-import { sha256Hex } from '../core/checksum.js';
+import { checksumMatches, sha256Hex } from '../core/checksum.js';
+import { rowState } from '../core/migration-state.js';
+import { resolveTarget } from '../core/target.js';
+import { readMigrationRows } from './db-state.js';
 import { scanSql } from '../core/sql/lexer.js';
 import { downKind } from '../core/templates.js';
 import { relativeTo } from '../core/text.js';
@@ -52,6 +55,7 @@ export async function gatherDeployFacts(s: Session, input: DeployOptions): Promi
     rowCounts: s.target.env.protected ? await countRows(s, pendingSql) : [],
     down: downState(await s.ports.files.read(path.join(s.migrationsDir, s.migration, 'down.sql'))),
     noRollbackPlan: input.rollbackPlan === false,
+    appliedElsewhere: await appliedElsewhere(s, pendingSql),
     checksums: Object.fromEntries(
       pendingSql
         .filter((m) => s.migrations.includes(m.migration))
@@ -94,3 +98,35 @@ export async function countRows(
 }
 
 const COUNT_TIMEOUT_MS = 5_000;
+
+/**
+ * Other environments' `_prisma_migrations` for the pending hotfix migrations, where their URL
+ * is set, read side by side: whether migration.sql still matches what ran there. An
+ * environment that cannot be read is left to the ledger's record.
+ */
+async function appliedElsewhere(
+  s: Session,
+  pending: { migration: string; sql: string }[],
+): Promise<{ env: string; migration: string; matches: boolean }[]> {
+  const ours = pending.filter((m) => s.migrations.includes(m.migration));
+  if (ours.length === 0) return [];
+  const others = Object.values(s.config.environments).filter(
+    (e) => e.name !== s.target.env.name && s.deps.env[e.urlEnv],
+  );
+  const per = await Promise.all(
+    others.map(async (conf) => {
+      try {
+        const rows = (await readMigrationRows(s.ports, resolveTarget(conf, s.deps.env, s.projectRoot))) ?? [];
+        return ours.flatMap((m) => {
+          const row = rows.filter((r) => r.migrationName === m.migration).at(-1);
+          return row && rowState(row) === 'applied'
+            ? [{ env: conf.name, migration: m.migration, matches: checksumMatches(m.sql, row.checksum) }]
+            : [];
+        });
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return per.flat();
+}

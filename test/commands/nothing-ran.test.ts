@@ -469,3 +469,32 @@ describe('a data change whose row stayed unfinished is decided by verify.sql', (
     expect(fx.ledger('x').events.at(-1)?.details?.verifySql).toBe('fails');
   });
 });
+
+describe("another environment's database decides what ran there", () => {
+  it('production ran other SQL under the name (its checksum says so): staging is refused', async () => {
+    const fx = fakeProject();
+    const m = await started(fx);
+    // Applied on production with different SQL, and never recorded in the ledger.
+    fx.prod.row(m, 'CREATE INDEX "Post_title_idx" ON "Post"("title");\n');
+    const r = await refused(fx, DEPLOY);
+    expect(r.exitCode).toBe(2);
+    expect(r.json.error.code).toBe('MIGRATION_EDITED');
+    expect(r.json.error.details.ranElsewhere).toEqual(['production']);
+  });
+
+  it('production ran this very file: staging goes on', async () => {
+    const fx = fakeProject();
+    const m = await started(fx);
+    fx.prod.row(m, fx.read(`prisma/migrations/${m}/migration.sql`)!);
+    const r = await fx.run(DEPLOY);
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+
+  it("production's URL not set: the ledger's record is used", async () => {
+    const fx = fakeProject();
+    const m = await started(fx);
+    fx.prod.row(m, 'CREATE INDEX "Post_title_idx" ON "Post"("title");\n');
+    const r = await fx.run(DEPLOY, { PRODUCTION_DATABASE_URL: undefined });
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+});

@@ -37,6 +37,12 @@ export interface DeployFacts extends EnvFacts {
   noRollbackPlan: boolean;
   /** sha256 of each pending hotfix migration's migration.sql as it is now. */
   checksums: Record<string, string>;
+  /**
+   * What other environments' `_prisma_migrations` say, where their URL is set: per environment,
+   * the hotfix migrations applied there and whether the file now matches the checksum they ran.
+   * Preferred over the ledger's record; environments not read fall back to it.
+   */
+  appliedElsewhere?: { env: string; migration: string; matches: boolean }[] | undefined;
 }
 
 export interface DeployPlan extends PlanBase {
@@ -181,13 +187,19 @@ function refuseEdited(f: DeployFacts): void {
     const rehashed = f.ledger.events.some((e) => e.type === 'rehashed' && e.migration === migration);
     const recorded = fromTemplate && !rehashed ? undefined : pinned?.checksum;
     // Another environment's applied checksum, as its deploy recorded it.
-    const ranElsewhere = state.envs.flatMap((e) => {
-      if (e.name === f.env.name || (e.state !== 'deployed' && e.state !== 'resolved')) return [];
-      // Without a checksum of its own (an older ledger), it ran what the ledger pinned: rehash
-      // is refused once a migration is applied somewhere.
-      const ran = ranChecksum(f.ledger, e.name, migration) ?? recorded;
-      return ran && ran !== actual ? [e.name] : [];
-    });
+    const read = new Set((f.appliedElsewhere ?? []).map((a) => a.env));
+    const ranElsewhere = [
+      // The databases' word first: prisma's checksum of what ran there.
+      ...(f.appliedElsewhere ?? []).filter((a) => a.migration === migration && !a.matches).map((a) => a.env),
+      ...state.envs.flatMap((e) => {
+        if (read.has(e.name) || e.name === f.env.name || (e.state !== 'deployed' && e.state !== 'resolved'))
+          return [];
+        // Without a checksum of its own (an older ledger), it ran what the ledger pinned: rehash
+        // is refused once a migration is applied somewhere.
+        const ran = ranChecksum(f.ledger, e.name, migration) ?? recorded;
+        return ran && ran !== actual ? [e.name] : [];
+      }),
+    ];
     if ((recorded === undefined || recorded === actual) && ranElsewhere.length === 0) continue;
     const rel = f.file.replace(first, migration);
     const elsewhere = ranElsewhere.length > 0 ? ` ${ranElsewhere.join(', ')} ran the earlier version.` : '';
