@@ -244,3 +244,25 @@ describe('--backup says what it saved', () => {
     expect(r.stderr).toMatch(/Backed up 1 row\(s\) of "Post" to \.hotfix\/backups\/purge\/staging-\d+/);
   });
 });
+
+describe('a comment-only down.sql is no way back (issue 19)', () => {
+  test('the deploy prompt refuses it, the checklist leaves it unticked, verify names it', async () => {
+    const fx = fakeProject();
+    await startWithSql(
+      fx,
+      'only-comments',
+      'CREATE INDEX "Post_c_idx" ON "Post"("title");\n',
+      '-- TODO: drop the index\n-- (a comment only)\n',
+      AS_IS,
+    );
+    const deploy = await fx.run(['deploy', 'only-comments', '--env', 'production', '--yes', '--json']);
+    expect(deploy.exitCode).toBe(2);
+    expect(deploy.json.error.code).toBe('NO_ROLLBACK_PLAN');
+    expect(deploy.json.error.message).toContain('holds only comments, no SQL');
+    const list = await fx.run(['checklist', 'only-comments', '--phase', 'pre-deploy', '--json']);
+    const plan = list.json.items.find((i: { text: string }) => i.text.startsWith('Rollback plan ready'));
+    expect(plan.done).toBe(false);
+    const verify = await fx.run(['verify', '--json']);
+    expect(verify.json.findings.map((f: { code: string }) => f.code)).toContain('HOTFIX_DOWN_EMPTY');
+  });
+});
