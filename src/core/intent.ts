@@ -193,7 +193,13 @@ export function settleIntent(
   intent: IntentRef,
   rowStates: RowState | readonly RowState[],
   why: string,
-  facts: { logs?: string | null | undefined; lockHolder?: string | undefined; env?: string } = {},
+  facts: {
+    logs?: string | null | undefined;
+    lockHolder?: string | undefined;
+    env?: string;
+    /** What the intent pinned (a deploy's checksums): kept on an outcome recorded as done. */
+    checksums?: unknown;
+  } = {},
 ): { event: EventBody; note: string } {
   const rule = SETTLE_RULES[intent.action];
   const target = outcomeRowsOf(intent).join(', ');
@@ -224,7 +230,12 @@ export function settleIntent(
     details: { ...details, ...extra },
   });
   if (row === rule.desired) {
-    return { event: event('ok'), note: `${why}; the database shows ${target} ${row}: recorded as done` };
+    const pinned =
+      facts.checksums && typeof facts.checksums === 'object' ? { checksums: facts.checksums } : {};
+    return {
+      event: event('ok', pinned),
+      note: `${why}; the database shows ${target} ${row}: recorded as done`,
+    };
   }
   if (row === 'failed' && rule.failedIsFailure) {
     return {

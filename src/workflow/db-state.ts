@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Files, Ports } from './ports.js';
 import type { MigrationRow } from '../core/migration-state.js';
 import { infraError } from '../core/errors.js';
-import type { Target } from '../core/target.js';
+import type { HotfixConfig } from '../core/config.js';
+import { resolveTarget, type Target } from '../core/target.js';
 import { invalidIndexFindings, type InvalidIndexFact } from '../core/verify/invalid-index.js';
 
 /** Migration folders in the order Prisma applies them (lexical by name). */
@@ -31,6 +32,27 @@ export async function readMigrationRows(ports: Ports, target: Target): Promise<M
     );
   } finally {
     await reader.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Another environment's `_prisma_migrations`, where its URL variable is set; otherwise, or when
+ * it cannot be read, why not (its first line), for a message that names it rather than assumes.
+ */
+export async function environmentRows(
+  ports: Ports,
+  config: HotfixConfig,
+  env: string,
+  vars: Record<string, string | undefined>,
+  projectRoot: string,
+): Promise<{ rows: MigrationRow[] } | { why: string }> {
+  const conf = config.environments[env];
+  if (!conf) return { why: 'not in hotfix.config.json' };
+  if (!vars[conf.urlEnv]) return { why: `$${conf.urlEnv} is not set` };
+  try {
+    return { rows: (await readMigrationRows(ports, resolveTarget(conf, vars, projectRoot))) ?? [] };
+  } catch (error) {
+    return { why: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
   }
 }
 

@@ -3,8 +3,7 @@ import type { DownState, RowCount } from '../core/plan/confirm-summary.js';
 import type { DeployFacts } from '../core/plan/deploy.js';
 import { checksumMatches, sha256Hex } from '../core/checksum.js';
 import { rowState } from '../core/migration-state.js';
-import { resolveTarget } from '../core/target.js';
-import { readMigrationRows } from './db-state.js';
+import { environmentRows } from './db-state.js';
 import { scanSql } from '../core/sql/lexer.js';
 import { downKind } from '../core/templates.js';
 import { relativeTo } from '../core/text.js';
@@ -110,22 +109,17 @@ async function appliedElsewhere(
 ): Promise<{ env: string; migration: string; matches: boolean }[]> {
   const ours = pending.filter((m) => s.migrations.includes(m.migration));
   if (ours.length === 0) return [];
-  const others = Object.values(s.config.environments).filter(
-    (e) => e.name !== s.target.env.name && s.deps.env[e.urlEnv],
-  );
+  const others = Object.keys(s.config.environments).filter((name) => name !== s.target.env.name);
   const per = await Promise.all(
-    others.map(async (conf) => {
-      try {
-        const rows = (await readMigrationRows(s.ports, resolveTarget(conf, s.deps.env, s.projectRoot))) ?? [];
-        return ours.flatMap((m) => {
-          const row = rows.filter((r) => r.migrationName === m.migration).at(-1);
-          return row && rowState(row) === 'applied'
-            ? [{ env: conf.name, migration: m.migration, matches: checksumMatches(m.sql, row.checksum) }]
-            : [];
-        });
-      } catch {
-        return [];
-      }
+    others.map(async (env) => {
+      const read = await environmentRows(s.ports, s.config, env, s.deps.env, s.projectRoot);
+      if ('why' in read) return [];
+      return ours.flatMap((m) => {
+        const row = read.rows.filter((r) => r.migrationName === m.migration).at(-1);
+        return row && rowState(row) === 'applied'
+          ? [{ env, migration: m.migration, matches: checksumMatches(m.sql, row.checksum) }]
+          : [];
+      });
     }),
   );
   return per.flat();

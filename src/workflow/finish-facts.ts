@@ -5,9 +5,8 @@ import { mergeGuard, type GuardMigration, type ReachedEnv } from '../core/merge-
 import { rowState } from '../core/migration-state.js';
 import { bumpPatch, type FinishFacts } from '../core/plan/finish.js';
 import { analyzeSql } from '../core/sql/analyze.js';
-import { resolveTarget } from '../core/target.js';
 import { relativeTo } from '../core/text.js';
-import { readMigrationRows } from './db-state.js';
+import { environmentRows } from './db-state.js';
 import { checkLedgerClaims } from './ledger-claims.js';
 import type { Deps } from './deps.js';
 import type { Project } from './project.js';
@@ -152,18 +151,10 @@ async function guardFacts(p: Project, ledger: LedgerFile, hotfixRef: string, dev
 
 /** What an environment has applied, when its URL is set; else judged from the ledger. */
 async function appliedIn(p: Project, env: string, deps: Deps): Promise<ReachedEnv> {
-  const conf = p.config.environments[env];
-  if (!conf || !deps.env[conf.urlEnv]) {
-    return { env, applied: undefined, unread: conf ? `$${conf.urlEnv} is not set` : 'not in the config' };
-  }
-  try {
-    const target = resolveTarget(conf, deps.env, p.projectRoot);
-    const rows = (await readMigrationRows(p.ports, target)) ?? [];
-    return {
-      env,
-      applied: new Set(rows.filter((r) => rowState(r) === 'applied').map((r) => r.migrationName)),
-    };
-  } catch (error) {
-    return { env, applied: undefined, unread: error instanceof Error ? error.message : String(error) };
-  }
+  const read = await environmentRows(p.ports, p.config, env, deps.env, p.projectRoot);
+  if ('why' in read) return { env, applied: undefined, unread: read.why };
+  return {
+    env,
+    applied: new Set(read.rows.filter((r) => rowState(r) === 'applied').map((r) => r.migrationName)),
+  };
 }

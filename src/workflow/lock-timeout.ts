@@ -9,6 +9,9 @@ import { loadParser } from '../core/sql/parser.js';
 import { tablesOf } from '../core/sql/tables.js';
 import type { Session } from './session.js';
 
+/** A file with its own transaction control: it may have committed part of itself before a failure. */
+export const ownTransactions = (sql: string) => /^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)\b/im.test(sql);
+
 /**
  * Whether the catalog shows none of `migration`'s parts, and the file ran as one transaction
  * (PostgreSQL; no transaction control of its own): a stopped run of it then left nothing.
@@ -16,8 +19,7 @@ import type { Session } from './session.js';
 export async function nothingOfItLeft(s: Session, migration: string): Promise<boolean> {
   if (s.target.provider !== 'postgresql') return false;
   const sql = (await s.ports.files.read(path.join(s.migrationsDir, migration, 'migration.sql'))) ?? '';
-  // A file with its own transaction control may have committed part of itself.
-  if (/^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)\b/im.test(sql)) return false;
+  if (ownTransactions(sql)) return false;
   await loadParser();
   const proofs = expectPostgres(sql);
   const facts = await s.ports.db.readCatalog(

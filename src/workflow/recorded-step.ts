@@ -2,7 +2,7 @@ import path from 'node:path';
 import { verifySqlState } from './verify-sql.js';
 import { changesData } from '../core/verify-sql.js';
 import { isLostCode, isTimeoutCode, lostConnection } from '../core/db-codes.js';
-import { settleTimeout } from './lock-timeout.js';
+import { ownTransactions, settleTimeout } from './lock-timeout.js';
 import { writePreflight } from './write-preflight.js';
 import { restoredCounts } from './restore-check.js';
 import { invalidIndexesLeft } from './db-state.js';
@@ -427,13 +427,9 @@ async function settleCrash(s: Session, step: RecordedStep, action: Action, error
     const rows = intent.rows.map((name) => db.latest(name));
     const { event, note } = settleIntent(intent, rows.map(rowState), why, {
       logs: rows.find((r) => r?.logs)?.logs,
+      checksums: step.intent.checksums,
     });
-    const sums = step.intent.checksums;
-    await s.rec.append([
-      event.outcome === 'ok' && sums && typeof sums === 'object'
-        ? { ...event, details: { ...event.details, checksums: sums } }
-        : event,
-    ]);
+    await s.rec.append([event]);
     await s.rec.commit(`hotfix(${s.input.name}): ${step.label} interrupted`);
     return withNote(error, note);
   } catch (settleError) {
@@ -472,8 +468,7 @@ async function dataChangeState(
   const dir = path.join(s.migrationsDir, failed);
   const sql = (await s.ports.files.read(path.join(dir, 'migration.sql'))) ?? '';
   if (!changesData(sql, s.target.provider)) return undefined;
-  const ownTransactions = /^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)\b/im.test(sql);
-  if (s.target.provider === 'postgresql' && !ownTransactions) return undefined;
+  if (s.target.provider === 'postgresql' && !ownTransactions(sql)) return undefined;
   const v = await verifySqlState({ ports: s.ports }, s.target, dir).catch(() => undefined);
   if (v?.state === 'holds')
     return {

@@ -225,19 +225,14 @@ async function reconcile(s: Session, intent: Intent): Promise<{ steps: Step[]; n
   } finally {
     await reader.close();
   }
-  const settled = settleIntent(intent, rows.map(rowState), why, {
+  // A deploy settled as done keeps the checksums its intent pinned: what ran here, for the
+  // edit check of the next environment's deploy.
+  const { event, note } = settleIntent(intent, rows.map(rowState), why, {
     logs: rows.find((r) => r?.logs)?.logs,
     lockHolder: holder,
     env: s.target.env.name,
+    checksums: intent.event.details?.checksums,
   });
-  const { note } = settled;
-  // A deploy settled as done keeps the checksums its intent pinned: what ran here, for the
-  // edit check of the next environment's deploy.
-  const sums = intent.event.details?.checksums;
-  const event =
-    settled.event.outcome === 'ok' && sums && typeof sums === 'object'
-      ? { ...settled.event, details: { ...settled.event.details, checksums: sums } }
-      : settled.event;
   // A deploy stopped by an interrupt (its sessions ended with it) is a lost connection for the
   // database: one transaction, rolled back. Where the catalog shows nothing of it, its row is
   // marked rolled back and the intent answered "not run", as a lost connection settles it.
